@@ -1,0 +1,442 @@
+//! The virksomhetssertifikat: loading PKCS#12 and PEM, checking it, and describing it.
+//!
+//! Every problem is found here, before any network call: an unreadable file, a wrong password,
+//! a key that does not belong to the certificate, a certificate outside its validity window.
+
+use std::fmt;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::signature::{KeyPair, RsaKeyPair};
+use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
+use pkcs8::der::Decode;
+use rustls_pki_types::pem::{PemObject, SectionKind};
+use x509_parser::prelude::{FromDer, X509Certificate};
+use zeroize::Zeroizing;
+
+use crate::config::{CertificateSource, Config};
+use crate::error::{CertificateProblem as P, Error, Result};
+
+const OID_RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
+
+/// A description of the loaded certificate, safe to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateInfo {
+    /// Subject distinguished name (RFC 4514 style).
+    pub subject: String,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Serial number, hex.
+    pub serial: String,
+    /// The organisation number from `serialNumber` or `organizationIdentifier` (`NTRNO-…`).
+    pub orgnr: Option<String>,
+    /// Start of validity.
+    pub not_before: SystemTime,
+    /// End of validity.
+    pub not_after: SystemTime,
+    /// Certificates in the chain the file carries (leaf included).
+    pub chain_len: usize,
+    /// Whether the private key belongs to the certificate.
+    pub key_matches: bool,
+    /// Whether the certificate is self-signed (Maskinporten rejects those).
+    pub self_signed: bool,
+}
+
+impl CertificateInfo {
+    /// Whole days of validity left (negative when expired).
+    pub fn days_left(&self) -> i64 {
+        let now = unix(SystemTime::now());
+        (unix(self.not_after) - now).div_euclid(86_400)
+    }
+    /// Whether `now` is inside the validity window.
+    pub fn is_valid_now(&self) -> bool {
+        let now = SystemTime::now();
+        now >= self.not_before && now <= self.not_after
+    }
+}
+
+/// Seconds since the epoch (negative before it).
+pub(crate) fn unix(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    }
+}
+
+/// Formats a time as RFC 3339 UTC (`2026-11-25T09:28:54Z`).
+pub fn format_time(t: SystemTime) -> String {
+    let secs = unix(t);
+    match time::OffsetDateTime::from_unix_timestamp(secs) {
+        Ok(dt) => format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            dt.year(),
+            u8::from(dt.month()),
+            dt.day(),
+            dt.hour(),
+            dt.minute(),
+            dt.second()
+        ),
+        Err(_) => format!("@{secs}"),
+    }
+}
+
+/// A loaded certificate chain and RSA key, ready to sign grants.
+pub struct Credentials {
+    /// DER certificates, leaf first, then intermediates (self-signed roots left out).
+    pub(crate) chain: Vec<Vec<u8>>,
+    /// PKCS#1 DER of the RSA private key (zeroized on drop).
+    pub(crate) pkcs1: Zeroizing<Vec<u8>>,
+    pub(crate) info: Option<CertificateInfo>,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("chain_len", &self.chain.len())
+            .field("private_key", &"<redacted>")
+            .field("info", &self.info)
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// Loads the credentials named by `config` and checks them strictly (key match, validity,
+    /// self-signed under a `test`/`prod` preset). Logs a warning when fewer than 30 days remain.
+    pub fn from_config(config: &Config) -> Result<Credentials> {
+        let creds = Self::load(config)?;
+        creds.check(config.environment().is_some())?;
+        Ok(creds)
+    }
+
+    /// Loads without judging validity or key match, for `cert-info`-style inspection.
+    /// Unreadable files, wrong passwords and non-certificates are still errors.
+    pub fn load(config: &Config) -> Result<Credentials> {
+        let password =
+            config.certificate_password.as_ref().map(|p| secrecy::ExposeSecret::expose_secret(p).to_string());
+        let password = Zeroizing::new(password.unwrap_or_default());
+        let (chain, key_pkcs8) = match config.certificate() {
+            Some(CertificateSource::Pkcs12Bytes(bytes)) => load_pkcs12(bytes, &password)?,
+            Some(CertificateSource::File(path)) => {
+                let data = read_file(path, "certificate")?;
+                if looks_like_pem(&data) {
+                    let (chain, embedded_key) = parse_pem_certs(&data, &password)?;
+                    let key = match config.private_key() {
+                        Some(kp) => parse_pem_key(&read_file(kp, "private_key")?, &password, kp)?,
+                        None => embedded_key.ok_or_else(|| {
+                            Error::cert(
+                                P::Missing,
+                                format!(
+                                    "{} holds certificates but no private key: set `private_key` to the PEM key file",
+                                    path.display()
+                                ),
+                            )
+                        })?,
+                    };
+                    (chain, key)
+                } else {
+                    if config.private_key().is_some() {
+                        tracing::warn!("`private_key` is ignored: the PKCS#12 certificate file carries its own key");
+                    }
+                    load_pkcs12(&data, &password)?
+                }
+            }
+            None => {
+                let kp = config
+                    .private_key()
+                    .ok_or_else(|| Error::cert(P::Missing, "no certificate or private key configured"))?;
+                (Vec::new(), parse_pem_key(&read_file(kp, "private_key")?, &password, kp)?)
+            }
+        };
+        let pkcs1 = pkcs8_to_pkcs1(&key_pkcs8)?;
+        let key_pair = RsaKeyPair::from_der(&pkcs1)
+            .map_err(|_| Error::cert(P::UnsupportedKey, "the private key is not a usable RSA key"))?;
+        let info = match chain.first() {
+            Some(leaf) => Some(describe(leaf, chain.len(), key_pair.public_key().as_ref())?),
+            None => None,
+        };
+        // Leave self-signed roots out of x5c: Maskinporten needs leaf + intermediates.
+        let mut chain = chain;
+        if chain.len() > 1 {
+            let keep: Vec<Vec<u8>> = chain
+                .iter()
+                .enumerate()
+                .filter(|(i, c)| *i == 0 || !is_self_signed(c))
+                .map(|(_, c)| c.clone())
+                .collect();
+            chain = keep;
+        }
+        Ok(Credentials { chain, pkcs1, info })
+    }
+
+    /// The description of the leaf certificate (None when only a key was given).
+    pub fn info(&self) -> Option<&CertificateInfo> {
+        self.info.as_ref()
+    }
+
+    /// DER certificates sent in `x5c` (leaf first).
+    pub fn chain_der(&self) -> &[Vec<u8>] {
+        &self.chain
+    }
+
+    /// Checks key match, the validity window, and (under a preset) self-signedness.
+    pub fn check(&self, preset: bool) -> Result<()> {
+        let Some(info) = &self.info else {
+            return Ok(());
+        };
+        if !info.key_matches {
+            return Err(Error::cert(
+                P::KeyMismatch,
+                format!("the private key does not belong to the certificate `{}`", info.subject),
+            ));
+        }
+        let now = SystemTime::now();
+        if now > info.not_after {
+            return Err(Error::cert(
+                P::Expired,
+                format!("the certificate `{}` expired {}", info.subject, format_time(info.not_after)),
+            ));
+        }
+        if now < info.not_before {
+            return Err(Error::cert(
+                P::NotYetValid,
+                format!("the certificate `{}` is not valid before {}", info.subject, format_time(info.not_before)),
+            ));
+        }
+        if preset && info.self_signed {
+            return Err(Error::cert(
+                P::SelfSigned,
+                format!(
+                    "the certificate `{}` is self-signed: Maskinporten rejects self-signed certificates; use a virksomhetssertifikat from Buypass or Commfides",
+                    info.subject
+                ),
+            ));
+        }
+        if info.not_after.duration_since(now).unwrap_or_default() < Duration::from_secs(30 * 86_400) {
+            tracing::warn!(
+                subject = %info.subject,
+                not_after = %format_time(info.not_after),
+                days_left = info.days_left(),
+                "the virksomhetssertifikat expires in less than 30 days: order a new one"
+            );
+        }
+        Ok(())
+    }
+}
+
+fn read_file(path: &Path, key: &str) -> Result<Zeroizing<Vec<u8>>> {
+    std::fs::read(path)
+        .map(Zeroizing::new)
+        .map_err(|e| Error::cert(P::Unreadable, format!("cannot read `{key}` file {}: {e}", path.display())))
+}
+
+fn looks_like_pem(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(4096)];
+    head.windows(11).any(|w| w == b"-----BEGIN ")
+}
+
+/// DER certificates (leaf first) and the PKCS#8 DER key.
+type ChainAndKey = (Vec<Vec<u8>>, Zeroizing<Vec<u8>>);
+
+fn load_pkcs12(data: &[u8], password: &str) -> Result<ChainAndKey> {
+    let store = KeyStore::from_pkcs12(data, password, Pkcs12ImportPolicy::Strict).map_err(|e| {
+        use p12_keystore::error::Error as E;
+        match e {
+            E::MacError(_) | E::UnpadError | E::Pkcs5Error(_) => Error::cert(
+                P::WrongPassword,
+                "the PKCS#12 file cannot be opened with this password: check `certificate_password`",
+            ),
+            _ => {
+                Error::cert(P::NotACertificate, format!("the file is neither a PKCS#12 (.p12/.pfx) file nor PEM ({e})"))
+            }
+        }
+    })?;
+    let (_, chain) = store
+        .private_key_chain()
+        .ok_or_else(|| Error::cert(P::Missing, "the PKCS#12 file holds no private key with its certificate"))?;
+    let certs: Vec<Vec<u8>> = chain.certs().iter().map(|c| c.as_der().to_vec()).collect();
+    if certs.is_empty() {
+        return Err(Error::cert(P::Missing, "the PKCS#12 file holds no certificate for its key"));
+    }
+    Ok((certs, Zeroizing::new(chain.key().as_der().to_vec())))
+}
+
+/// Certificates of a PEM file, and the private key if the file carries one too.
+#[allow(clippy::type_complexity)]
+fn parse_pem_certs(data: &[u8], password: &str) -> Result<(Vec<Vec<u8>>, Option<Zeroizing<Vec<u8>>>)> {
+    // (a PEM file may carry the key too)
+    let mut certs = Vec::new();
+    for section in <(SectionKind, Vec<u8>) as PemObject>::pem_slice_iter(data) {
+        let (kind, der) =
+            section.map_err(|e| Error::cert(P::NotACertificate, format!("the PEM file is malformed: {e}")))?;
+        if kind == SectionKind::Certificate {
+            certs.push(der);
+        }
+    }
+    if certs.is_empty() {
+        return Err(Error::cert(P::NotACertificate, "the PEM file holds no CERTIFICATE block"));
+    }
+    let key = if has_key_block(data) { Some(pem_key_to_pkcs8(data, password)?) } else { None };
+    Ok((certs, key))
+}
+
+fn has_key_block(data: &[u8]) -> bool {
+    data.windows(17).any(|w| w == b"PRIVATE KEY-----")
+}
+
+fn parse_pem_key(data: &[u8], password: &str, path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    if !looks_like_pem(data) || !has_key_block(data) {
+        return Err(Error::cert(P::NotACertificate, format!("{} holds no PEM private key", path.display())));
+    }
+    pem_key_to_pkcs8(data, password)
+}
+
+/// PKCS#8 DER of the first private key in PEM text: PKCS#8, encrypted PKCS#8 or PKCS#1.
+fn pem_key_to_pkcs8(data: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>> {
+    if data.windows(20).any(|w| w == b"Proc-Type: 4,ENCRYPTED") {
+        return Err(Error::cert(
+            P::UnsupportedKey,
+            "the key uses legacy OpenSSL PEM encryption: convert it with `openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.pem -out key.pem`",
+        ));
+    }
+    if let Some(block) = find_block(data, "ENCRYPTED PRIVATE KEY") {
+        let (_, der) = pkcs8::der::pem::decode_vec(block)
+            .map_err(|_| Error::cert(P::NotACertificate, "the ENCRYPTED PRIVATE KEY block is malformed"))?;
+        let der = Zeroizing::new(der);
+        let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&der)
+            .map_err(|_| Error::cert(P::NotACertificate, "the ENCRYPTED PRIVATE KEY block is not PKCS#8"))?;
+        if password.is_empty() {
+            return Err(Error::cert(P::WrongPassword, "the private key is encrypted: set `certificate_password`"));
+        }
+        let doc = info.decrypt(password).map_err(|_| {
+            Error::cert(
+                P::WrongPassword,
+                "the encrypted private key cannot be opened with this password: check `certificate_password`",
+            )
+        })?;
+        return Ok(Zeroizing::new(doc.as_bytes().to_vec()));
+    }
+    for section in <(SectionKind, Vec<u8>) as PemObject>::pem_slice_iter(data) {
+        let Ok((kind, der)) = section else { continue };
+        let der = Zeroizing::new(der);
+        match kind {
+            SectionKind::PrivateKey => return Ok(der),
+            SectionKind::RsaPrivateKey => return Ok(Zeroizing::new(pkcs1_to_pkcs8(&der))),
+            SectionKind::EcPrivateKey => {
+                return Err(Error::cert(
+                    P::UnsupportedKey,
+                    "the key is an EC key: Maskinporten grants need an RSA key (RS256)",
+                ));
+            }
+            _ => {}
+        }
+    }
+    Err(Error::cert(
+        P::NotACertificate,
+        "no readable private key block (PRIVATE KEY, RSA PRIVATE KEY or ENCRYPTED PRIVATE KEY)",
+    ))
+}
+
+fn find_block<'a>(data: &'a [u8], label: &str) -> Option<&'a [u8]> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = data.windows(begin.len()).position(|w| w == begin.as_bytes())?;
+    let rest = &data[start..];
+    let stop = rest.windows(end.len()).position(|w| w == end.as_bytes())?;
+    Some(&rest[..stop + end.len()])
+}
+
+/// Wraps a PKCS#1 RSAPrivateKey in a PKCS#8 PrivateKeyInfo.
+fn pkcs1_to_pkcs8(pkcs1: &[u8]) -> Vec<u8> {
+    use pkcs8::der::Encode;
+    let alg = pkcs8::spki::AlgorithmIdentifierRef {
+        oid: pkcs8::ObjectIdentifier::new_unwrap(OID_RSA_ENCRYPTION),
+        parameters: Some(pkcs8::der::asn1::AnyRef::NULL),
+    };
+    match pkcs8::der::asn1::OctetStringRef::new(pkcs1) {
+        Ok(key) => pkcs8::PrivateKeyInfoRef::new(alg, key).to_der().unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Extracts the PKCS#1 RSAPrivateKey from PKCS#8, refusing non-RSA keys.
+fn pkcs8_to_pkcs1(pkcs8_der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    let info = pkcs8::PrivateKeyInfoRef::from_der(pkcs8_der)
+        .map_err(|_| Error::cert(P::NotACertificate, "the private key is not valid PKCS#8/PKCS#1"))?;
+    if info.algorithm.oid.to_string() != OID_RSA_ENCRYPTION {
+        return Err(Error::cert(
+            P::UnsupportedKey,
+            format!(
+                "the private key is not RSA (algorithm {}): Maskinporten grants are signed RS256",
+                info.algorithm.oid
+            ),
+        ));
+    }
+    Ok(Zeroizing::new(info.private_key.as_bytes().to_vec()))
+}
+
+fn is_self_signed(der: &[u8]) -> bool {
+    X509Certificate::from_der(der)
+        .map(|(_, c)| c.subject().as_raw() == c.issuer().as_raw() && c.verify_signature(None).is_ok())
+        .unwrap_or(false)
+}
+
+fn describe(leaf: &[u8], chain_len: usize, public_key_pkcs1: &[u8]) -> Result<CertificateInfo> {
+    let (_, cert) = X509Certificate::from_der(leaf)
+        .map_err(|e| Error::cert(P::NotACertificate, format!("the certificate cannot be parsed: {e}")))?;
+    let orgnr = orgnr_of(&cert);
+    let key_matches = cert.public_key().subject_public_key.data.as_ref() == public_key_pkcs1;
+    let to_time = |t: i64| UNIX_EPOCH + Duration::from_secs(t.max(0) as u64);
+    Ok(CertificateInfo {
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        serial: cert.raw_serial_as_string().replace(':', ""),
+        orgnr,
+        not_before: to_time(cert.validity().not_before.timestamp()),
+        not_after: to_time(cert.validity().not_after.timestamp()),
+        chain_len,
+        key_matches,
+        self_signed: cert.subject().as_raw() == cert.issuer().as_raw() && cert.verify_signature(None).is_ok(),
+    })
+}
+
+/// The organisation number: `serialNumber` (9 digits, Buypass/Commfides) or
+/// `organizationIdentifier` `NTRNO-<orgnr>` (eIDAS style).
+fn orgnr_of(cert: &X509Certificate<'_>) -> Option<String> {
+    let nine = |s: &str| s.len() == 9 && s.bytes().all(|b| b.is_ascii_digit());
+    for attr in cert.subject().iter_attributes() {
+        let oid = attr.attr_type().to_id_string();
+        let Ok(value) = attr.as_str() else { continue };
+        match oid.as_str() {
+            "2.5.4.5" if nine(value) => return Some(value.to_string()),
+            "2.5.4.97" => {
+                if let Some(n) = value.strip_prefix("NTRNO-").filter(|n| nine(n)) {
+                    return Some(n.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkcs1_roundtrip_through_pkcs8() {
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let _ = rng;
+        let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        let pkcs8 = aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&kp).unwrap();
+        let pkcs1 = pkcs8_to_pkcs1(pkcs8.as_ref()).unwrap();
+        let back = pkcs1_to_pkcs8(&pkcs1);
+        assert_eq!(*pkcs8_to_pkcs1(&back).unwrap(), *pkcs1);
+        RsaKeyPair::from_der(&pkcs1).unwrap();
+    }
+
+    #[test]
+    fn format_time_is_rfc3339() {
+        assert_eq!(format_time(UNIX_EPOCH + Duration::from_secs(1_764_063_000)), "2025-11-25T09:30:00Z");
+    }
+}

@@ -1,0 +1,72 @@
+//! # fiks-integrasjon
+//!
+//! Act as an *integrasjon* on the KS Fiks-platform: get Maskinporten access tokens with a
+//! virksomhetssertifikat, keep them cached and fresh, add the Fiks headers
+//! (`Authorization: Bearer`, `IntegrasjonId`, `IntegrasjonPassord`), call Fiks REST APIs and
+//! turn their error bodies into typed errors.
+//!
+//! The core is async ([`Client`]); [`blocking::Client`] is a facade that owns its runtime, for
+//! synchronous programs and for the C, Python and .NET bindings.
+//!
+//! ```no_run
+//! use fiks_integrasjon::{blocking, Config, Environment, FiksRequest};
+//! let config = Config::builder()
+//!     .environment(Environment::Test)
+//!     .issuer("min-maskinporten-klient")
+//!     .certificate("virksomhet.p12")
+//!     .certificate_password("hemmelig")
+//!     .integrasjon("1e6a3a5b-3c7a-4c57-9a8e-6f2f4c6a0a01", "integrasjon-passord")
+//!     .build()?;
+//! let client = blocking::Client::new(config)?;
+//! let sok = FiksRequest::post("/innsyn-sok/api/v1/sok").json(&serde_json::json!({"sok": "byggesak"}))?;
+//! match client.request(sok) {
+//!     Ok(answer) => println!("{}", answer.text()),
+//!     Err(fiks_integrasjon::Error::Api(e)) => eprintln!("Fiks said {} (errorId {:?})", e.status, e.error_id()),
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok::<(), fiks_integrasjon::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod blocking;
+mod cache;
+mod client;
+pub mod config;
+pub mod credentials;
+mod error;
+mod fiks_error;
+pub mod grant;
+mod headers;
+mod request;
+mod retry;
+pub mod token;
+mod transport;
+
+pub use client::{Client, ClientStats};
+pub use config::{AuthMode, CertificateSource, Config, ConfigBuilder, Environment, PersonTokenProvider};
+pub use credentials::{CertificateInfo, Credentials};
+pub use error::{ApiError, CertificateProblem, Error, ErrorKind, Result, TokenError, TransportProblem};
+pub use fiks_error::{FiksErrorBody, parse_fiks_error};
+pub use grant::{Grant, TokenRequest};
+pub use headers::FiksHeaders;
+pub use request::{FiksRequest, FiksResponse, Method};
+pub use token::Token;
+pub use transport::USER_AGENT;
+
+/// The crate version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Turns a body obtained elsewhere into an [`Error::Api`] when it is a Fiks error body; the
+/// HTTP status is taken from the body's `status` (0 when absent).
+///
+/// ```
+/// let e = fiks_integrasjon::error_from_body(br#"{"status":404,"errorId":"abc","message":"Fant ikke"}"#).unwrap();
+/// assert_eq!(e.http_status(), Some(404));
+/// assert_eq!(e.as_api().unwrap().error_id(), Some("abc"));
+/// ```
+pub fn error_from_body(body: &[u8]) -> Option<Error> {
+    let parsed = parse_fiks_error(body)?;
+    let status = parsed.status.unwrap_or(0);
+    Some(Error::Api(Box::new(ApiError { status, body: Some(parsed), raw: body.to_vec() })))
+}

@@ -1,0 +1,236 @@
+using System;
+using System.IO;
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace Fiks.Integrasjon.Native
+{
+    /// <summary>
+    /// Finds <c>libfiks_integrasjon</c>: first where the runtime looks by itself (the NuGet package's
+    /// <c>runtimes/&lt;rid&gt;/native/</c> folder, the application folder, the system search path),
+    /// then the file named by the environment variable <c>FIKS_INTEGRASJON_NATIVE_LIBRARY</c>
+    /// (a file, or a folder holding it).
+    /// </summary>
+    /// <remarks>
+    /// On .NET 5 and later this is a <c>NativeLibrary.SetDllImportResolver</c> callback. On
+    /// netstandard2.0 runtimes (.NET Framework, Mono) the variable's file is loaded ahead of the
+    /// first call when the default probe would not find the library; on Linux under Mono the
+    /// usual way is <c>LD_LIBRARY_PATH</c> or a dllmap in <c>Fiks.Integrasjon.dll.config</c>.
+    /// </remarks>
+    internal static class NativeLibraryLoader
+    {
+        internal const string EnvironmentVariable = "FIKS_INTEGRASJON_NATIVE_LIBRARY";
+
+        private static readonly object Gate = new object();
+        private static bool _initialized;
+        private static volatile bool _loaded;
+
+        /// <summary>Installs the resolver once and checks that the library answers; throws a
+        /// <see cref="DllNotFoundException"/> that says what to do when it cannot be found.</summary>
+        internal static void EnsureLoaded()
+        {
+            if (_loaded)
+            {
+                return;
+            }
+            lock (Gate)
+            {
+                if (!_initialized)
+                {
+                    _initialized = true;
+                    Initialize();
+                }
+            }
+            try
+            {
+                NativeMethods.fiks_version();
+                _loaded = true;
+            }
+            catch (DllNotFoundException e)
+            {
+                throw new DllNotFoundException(NotFoundMessage(), e);
+            }
+            catch (EntryPointNotFoundException e)
+            {
+                throw new DllNotFoundException(
+                    "The native library fiks_integrasjon was found but does not export fiks_version: it is not libfiks_integrasjon or is too old. "
+                    + NotFoundMessage(), e);
+            }
+        }
+
+        private static string NotFoundMessage()
+        {
+            string explicitPath = Environment.GetEnvironmentVariable(EnvironmentVariable);
+            string tried = string.IsNullOrEmpty(explicitPath)
+                ? EnvironmentVariable + " is not set"
+                : EnvironmentVariable + " is '" + explicitPath + "'" + (PathExists(explicitPath) ? "" : ", which does not exist");
+            return "The native library libfiks_integrasjon (" + PlatformFileName() + ") could not be loaded ("
+                + tried + "). Reference the Fiks.Integrasjon package for your platform's runtimes/<rid>/native/ copy, "
+                + "put the library next to the application or on the library search path (LD_LIBRARY_PATH, PATH, DYLD_LIBRARY_PATH), "
+                + "or set " + EnvironmentVariable + " to its full path.";
+        }
+
+        private static bool PathExists(string path)
+        {
+            try
+            {
+                return File.Exists(path) || Directory.Exists(path);
+            }
+            catch (Exception)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>The library's file name on this platform.</summary>
+        internal static string PlatformFileName()
+        {
+            if (IsWindows)
+            {
+                return NativeMethods.LibraryName + ".dll";
+            }
+            if (IsMacOs)
+            {
+                return "lib" + NativeMethods.LibraryName + ".dylib";
+            }
+            return "lib" + NativeMethods.LibraryName + ".so";
+        }
+
+        /// <summary>The file named by the environment variable (a folder gets the platform file name), or null.</summary>
+        internal static string ExplicitPath()
+        {
+            string value = Environment.GetEnvironmentVariable(EnvironmentVariable);
+            if (string.IsNullOrEmpty(value))
+            {
+                return null;
+            }
+            try
+            {
+                if (Directory.Exists(value))
+                {
+                    return Path.Combine(value, PlatformFileName());
+                }
+            }
+            catch (Exception)
+            {
+                // an unusable value: use it as it is and let the load report it
+            }
+            return value;
+        }
+
+        private static bool IsWindows
+        {
+            get { return Path.DirectorySeparatorChar == '\\'; }
+        }
+
+        private static bool IsMacOs
+        {
+            get { return !IsWindows && Directory.Exists("/System/Library/CoreServices") && File.Exists("/usr/lib/libSystem.dylib"); }
+        }
+
+#if NET5_0_OR_GREATER
+        private static void Initialize()
+        {
+            try
+            {
+                NativeLibrary.SetDllImportResolver(typeof(NativeLibraryLoader).Assembly, Resolve);
+            }
+            catch (InvalidOperationException)
+            {
+                // the application installed its own resolver for this assembly: it decides
+            }
+        }
+
+        private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
+        {
+            if (libraryName != NativeMethods.LibraryName)
+            {
+                return IntPtr.Zero;
+            }
+            IntPtr handle;
+            if (NativeLibrary.TryLoad(libraryName, assembly, searchPath, out handle))
+            {
+                return handle;
+            }
+            string explicitPath = ExplicitPath();
+            if (explicitPath != null && NativeLibrary.TryLoad(explicitPath, out handle))
+            {
+                return handle;
+            }
+            return IntPtr.Zero;
+        }
+#else
+        private static void Initialize()
+        {
+            string explicitPath = ExplicitPath();
+            if (explicitPath == null || DefaultProbeFinds())
+            {
+                return;
+            }
+            try
+            {
+                if (IsWindows)
+                {
+                    Windows.LoadLibraryW(explicitPath);
+                }
+                else
+                {
+                    Unix.Open(explicitPath);
+                }
+            }
+            catch (Exception)
+            {
+                // the first call reports the missing library with NotFoundMessage
+            }
+        }
+
+        private static bool DefaultProbeFinds()
+        {
+            try
+            {
+                NativeMethods.fiks_version();
+                return true;
+            }
+            catch (DllNotFoundException)
+            {
+                return false;
+            }
+            catch (EntryPointNotFoundException)
+            {
+                return false;
+            }
+        }
+
+        private static class Windows
+        {
+            [DllImport("kernel32", CharSet = CharSet.Unicode, SetLastError = true, ExactSpelling = true)]
+            internal static extern IntPtr LoadLibraryW(string path);
+        }
+
+        private static class Unix
+        {
+            private const int RtldNow = 2;
+            private const int RtldGlobal = 0x100;
+
+            [DllImport("libdl.so.2", EntryPoint = "dlopen", CallingConvention = CallingConvention.Cdecl)]
+            private static extern IntPtr DlopenLibdl(byte[] path, int flags);
+
+            [DllImport("libc", EntryPoint = "dlopen", CallingConvention = CallingConvention.Cdecl)]
+            private static extern IntPtr DlopenLibc(byte[] path, int flags);
+
+            internal static void Open(string path)
+            {
+                byte[] bytes = Utf8.ToNative(path, "path");
+                try
+                {
+                    DlopenLibdl(bytes, RtldNow | RtldGlobal);
+                }
+                catch (DllNotFoundException)
+                {
+                    DlopenLibc(bytes, RtldNow | RtldGlobal);
+                }
+            }
+        }
+#endif
+    }
+}

@@ -1,0 +1,180 @@
+// The P/Invoke declarations of libfiks_integrasjon, one for each function of ffi/ABI.md.
+//
+// Conventions (see ABI.md):
+// - `const char*` arguments are passed as NUL-terminated UTF-8 byte[] built by Utf8.ToNative;
+//   this works the same on Mono, .NET Framework and .NET (no LPUTF8Str needed).
+// - strings coming back are IntPtr, read with Utf8.FromNative; owned `char*` are freed with
+//   fiks_string_free, borrowed `const char*` live as long as the object they came from.
+// - nothing here loads the library by itself: every public entry point that starts a chain of
+//   native calls (building a config, parsing an error, reading the version) first calls
+//   NativeLibraryLoader.EnsureLoaded(), which installs the resolver and reports a missing library.
+// - every native object is held by a SafeHandle subclass (SafeHandles.cs), so a handle cannot be
+//   freed while a call that uses it is still running on another thread.
+// - `size_t` is UIntPtr, `uint16_t` is ushort, C `bool` is one byte (UnmanagedType.I1).
+using System;
+using System.Runtime.InteropServices;
+
+namespace Fiks.Integrasjon.Native
+{
+    internal static class NativeMethods
+    {
+        /// <summary>The name DllImport resolves: libfiks_integrasjon.so, libfiks_integrasjon.dylib, fiks_integrasjon.dll.</summary>
+        internal const string LibraryName = "fiks_integrasjon";
+
+        // ---- library -------------------------------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_version();
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void fiks_string_free(IntPtr str);
+
+        // ---- config --------------------------------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern ConfigHandle fiks_config_new();
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_config_set(ConfigHandle config, byte[] key, byte[] value, out ErrorHandle error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_config_load_file(ConfigHandle config, byte[] path, out ErrorHandle error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_config_load_env(ConfigHandle config, out ErrorHandle error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_config_set_certificate_pkcs12(ConfigHandle config, byte[] data, UIntPtr len, byte[] password, out ErrorHandle error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void fiks_config_free(IntPtr config);
+
+        // ---- client --------------------------------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_client_new(ConfigHandle config, out ClientHandle client_out, out ErrorHandle error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void fiks_client_free(IntPtr client);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_client_access_token(ClientHandle client, out IntPtr token_out, out ErrorHandle error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_client_access_token_for_scopes(ClientHandle client, byte[] scopes, out IntPtr token_out, out ErrorHandle error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_client_headers(ClientHandle client, out HeadersHandle headers_out, out ErrorHandle error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_client_request(ClientHandle client, byte[] method, byte[] path,
+            byte[] body, UIntPtr body_len, out ResponseHandle response_out, out ErrorHandle error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_client_request_with_headers(ClientHandle client, byte[] method, byte[] path,
+            IntPtr[] header_names, IntPtr[] header_values, UIntPtr header_count,
+            byte[] body, UIntPtr body_len, out ResponseHandle response_out, out ErrorHandle error_out);
+
+        // ---- headers -------------------------------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern UIntPtr fiks_headers_count(HeadersHandle headers);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_headers_name(HeadersHandle headers, UIntPtr index);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_headers_value(HeadersHandle headers, UIntPtr index);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void fiks_headers_free(IntPtr headers);
+
+        // ---- response ------------------------------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern ushort fiks_response_status(ResponseHandle response);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_response_body(ResponseHandle response, out UIntPtr len_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern UIntPtr fiks_response_headers_count(ResponseHandle response);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_response_header_name(ResponseHandle response, UIntPtr index);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_response_header_value(ResponseHandle response, UIntPtr index);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void fiks_response_free(IntPtr response);
+
+        // ---- error ---------------------------------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_error_kind(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_error_message(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern ushort fiks_error_http_status(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_error_id(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_error_code(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_error_json(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_error_fiks_message(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_error_path(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_error_original_path(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_error_error(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        [return: MarshalAs(UnmanagedType.I1)]
+        internal static extern bool fiks_error_timestamp(ErrorHandle error, out long timestamp_ms_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_error_oauth_error(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_error_oauth_description(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_error_mp_code(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_error_body(ErrorHandle error, out UIntPtr len_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void fiks_error_free(IntPtr error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_parse_error(byte[] body, UIntPtr len, out ErrorHandle error_out);
+    }
+
+    /// <summary>The C enum <c>fiks_status</c>; values are fixed by ABI.md and never reused.</summary>
+    internal enum FiksStatus
+    {
+        Ok = 0,
+        InvalidArgument = 1,
+        Config = 2,
+        Certificate = 3,
+        Token = 4,
+        Api = 5,
+        Transport = 6,
+        Internal = 7,
+        Usage = 8,
+    }
+}

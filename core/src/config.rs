@@ -454,10 +454,15 @@ impl ConfigBuilder {
         Ok(self)
     }
 
-    /// Removes an explicit value.
+    /// Forgets `key` in every layer (explicit, environment and file), as if never given.
     pub fn unset(&mut self, key: &str) -> Result<&mut Self> {
         let k = check_key(key)?;
-        self.explicit.values.remove(k);
+        for layer in [&mut self.explicit, &mut self.env, &mut self.file] {
+            layer.values.remove(k);
+        }
+        if k == "certificate" {
+            self.certificate_pkcs12 = None;
+        }
         Ok(self)
     }
 

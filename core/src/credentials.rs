@@ -280,7 +280,8 @@ fn parse_pem_certs(data: &[u8], password: &str) -> Result<(Vec<Vec<u8>>, Option<
 }
 
 fn has_key_block(data: &[u8]) -> bool {
-    data.windows(17).any(|w| w == b"PRIVATE KEY-----")
+    let marker = b"PRIVATE KEY-----";
+    data.windows(marker.len()).any(|w| w == marker)
 }
 
 fn parse_pem_key(data: &[u8], password: &str, path: &Path) -> Result<Zeroizing<Vec<u8>>> {
@@ -292,7 +293,8 @@ fn parse_pem_key(data: &[u8], password: &str, path: &Path) -> Result<Zeroizing<V
 
 /// PKCS#8 DER of the first private key in PEM text: PKCS#8, encrypted PKCS#8 or PKCS#1.
 fn pem_key_to_pkcs8(data: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>> {
-    if data.windows(20).any(|w| w == b"Proc-Type: 4,ENCRYPTED") {
+    let legacy = b"Proc-Type: 4,ENCRYPTED";
+    if data.windows(legacy.len()).any(|w| w == legacy) {
         return Err(Error::cert(
             P::UnsupportedKey,
             "the key uses legacy OpenSSL PEM encryption: convert it with `openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.pem -out key.pem`",

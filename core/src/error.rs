@@ -289,6 +289,8 @@ impl Error {
             } else {
                 TransportProblem::Connect
             }
+        } else if source_chain_mentions(e, &["connection closed", "connection reset", "broken pipe", "unexpected eof"]) {
+            TransportProblem::Connect
         } else if e.is_decode() || e.is_body() {
             TransportProblem::InvalidResponse
         } else {
@@ -306,7 +308,7 @@ impl Error {
         message.push_str(": ");
         message.push_str(match problem {
             TransportProblem::Timeout => "timed out",
-            TransportProblem::Connect => "could not connect",
+            TransportProblem::Connect => "the connection failed",
             TransportProblem::Tls => "TLS failed",
             TransportProblem::InvalidResponse => "the answer could not be read",
             TransportProblem::Other => "request failed",

@@ -1,0 +1,131 @@
+//! Criterion benchmarks of the Rust core against the in-process mock over loopback:
+//! cached reads, grant signing, cold token fetches, and the physical limits measured in the
+//! same run (one RSA-2048 PKCS#1 v1.5 SHA-256 signature with aws-lc, and one loopback HTTP
+//! round trip to a minimal server). `scripts/bench` turns the results into BENCHMARKS.md.
+
+use std::hint::black_box;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use fiks_integrasjon::{Config, blocking};
+use fiks_integrasjon_mock::{MockOptions, MockServer};
+
+struct Setup {
+    mock: MockServer,
+    _dir: tempfile::TempDir,
+    config: Config,
+}
+
+fn setup() -> Setup {
+    let mock = MockServer::start_blocking(MockOptions::default()).expect("mock");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = mock.pki().write_to(dir.path()).expect("pki");
+    let mut b = Config::builder();
+    b.load_toml_str(&mock.config_toml(&files)).expect("config");
+    let config = b.build().expect("valid");
+    Setup { mock, _dir: dir, config }
+}
+
+fn quick() -> bool {
+    std::env::var_os("FIKS_BENCH_QUICK").is_some()
+}
+
+fn cached(c: &mut Criterion) {
+    let s = setup();
+    let client = blocking::Client::new(s.config.clone()).expect("client");
+    client.headers().expect("first token");
+    let mut g = c.benchmark_group("cached");
+    g.bench_function("rust_token", |b| b.iter(|| black_box(client.token().expect("token"))));
+    g.bench_function("rust_headers", |b| b.iter(|| black_box(client.headers().expect("headers"))));
+    g.finish();
+    assert_eq!(s.mock.counters().token_requests, 1, "cached reads made no requests");
+}
+
+fn cold(c: &mut Criterion) {
+    let s = setup();
+    let client = blocking::Client::new(s.config.clone()).expect("client");
+    let mut g = c.benchmark_group("cold");
+    g.sample_size(if quick() { 10 } else { 200 });
+    g.bench_function("grant_sign", |b| b.iter(|| black_box(client.grant().expect("grant"))));
+    g.bench_function("rust_token", |b| {
+        b.iter(|| {
+            client.clear_cache();
+            black_box(client.token().expect("token"))
+        })
+    });
+    g.finish();
+}
+
+fn limits(c: &mut Criterion) {
+    use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+    let s = setup();
+    use rustls_pki_types::{PrivatePkcs8KeyDer, pem::PemObject};
+    let key_der = PrivatePkcs8KeyDer::from_pem_slice(s.mock.pki().key_pkcs8_pem().as_bytes()).expect("pem");
+    let key = RsaKeyPair::from_pkcs8(key_der.secret_pkcs8_der()).expect("key");
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let msg = [7u8; 700];
+    let mut sig = vec![0u8; key.public_modulus_len()];
+    let mut g = c.benchmark_group("limit");
+    g.sample_size(if quick() { 10 } else { 200 });
+    g.bench_function("rsa2048_sign_aws_lc", |b| {
+        b.iter(|| key.sign(&RSA_PKCS1_SHA256, &rng, black_box(&msg), &mut sig).expect("sign"))
+    });
+    let addr = minimal_http_server();
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let mut buf = [0u8; 256];
+    g.bench_function("loopback_http_roundtrip", |b| {
+        b.iter(|| {
+            stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").expect("write");
+            let mut got = 0;
+            while !buf[..got].ends_with(b"ok") {
+                got += stream.read(&mut buf[got..]).expect("read");
+            }
+        })
+    });
+    g.finish();
+}
+
+/// A keep-alive HTTP/1.1 server that answers every request with a fixed 2-byte body.
+fn minimal_http_server() -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let _ = conn.set_nodelay(true);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 1024];
+                let mut pending = Vec::new();
+                loop {
+                    let n = match conn.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => n,
+                    };
+                    pending.extend_from_slice(&buf[..n]);
+                    while let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                        pending.drain(..end + 4);
+                        if conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+fn config() -> Criterion {
+    let c = Criterion::default();
+    if quick() {
+        c.warm_up_time(Duration::from_millis(100)).measurement_time(Duration::from_millis(300)).sample_size(10)
+    } else {
+        c.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3))
+    }
+}
+
+criterion_group! { name = benches; config = config(); targets = cached, cold, limits }
+criterion_main!(benches);

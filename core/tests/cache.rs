@@ -1,0 +1,105 @@
+//! The token cache: single flight, refresh ahead, per-request separation.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fiks_integrasjon::{Client, TokenRequest, blocking};
+
+#[test]
+fn two_hundred_threads_cause_one_token_request() {
+    let env = common::env();
+    env.mock.set_token_delay(Duration::from_millis(300));
+    let client = Arc::new(blocking::Client::new(env.config()).unwrap());
+    let barrier = Arc::new(std::sync::Barrier::new(200));
+    let handles: Vec<_> = (0..200)
+        .map(|_| {
+            let (c, b) = (client.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                b.wait();
+                c.headers().map(|h| h.authorization().to_string())
+            })
+        })
+        .collect();
+    let tokens: Vec<String> = handles.into_iter().map(|h| h.join().unwrap().unwrap()).collect();
+    assert!(tokens.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(env.mock.counters().token_requests, 1);
+    assert_eq!(client.stats().token_requests, 1);
+}
+
+#[test]
+fn two_hundred_tasks_cause_one_token_request() {
+    let env = common::env();
+    env.mock.set_token_delay(Duration::from_millis(300));
+    let config = env.config();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        let client = Client::new(config).unwrap();
+        let tasks: Vec<_> = (0..200)
+            .map(|_| {
+                let c = client.clone();
+                tokio::spawn(async move { c.token().await.map(|t| t.access_token().to_string()) })
+            })
+            .collect();
+        let mut first = None;
+        for t in tasks {
+            let tok = t.await.unwrap().unwrap();
+            assert_eq!(first.get_or_insert_with(|| tok.clone()), &tok);
+        }
+        assert_eq!(client.stats().token_requests, 1);
+    });
+    assert_eq!(env.mock.counters().token_requests, 1);
+}
+
+#[test]
+fn refresh_ahead_renews_in_background_without_blocking_readers() {
+    let env = common::env();
+    env.mock.set_token_lifetime(4);
+    let cfg = env.with(&[("refresh_ahead_seconds", "2")]).build().unwrap();
+    let client = blocking::Client::new(cfg).unwrap();
+    let first = client.token().unwrap();
+    // Before the renewal point: cached, no new request.
+    assert!(Arc::ptr_eq(&first, &client.token().unwrap()));
+    env.mock.set_token_delay(Duration::from_millis(500));
+    std::thread::sleep(Duration::from_millis(1950));
+    // Renewal due (usable life 3.6 s, lead 1.8 s): this read returns at once with the old token…
+    let t0 = Instant::now();
+    let during = client.token().unwrap();
+    assert!(t0.elapsed() < Duration::from_millis(50), "read waited for the refresh: {:?}", t0.elapsed());
+    assert_eq!(during.access_token(), first.access_token());
+    // …and a single background request brings the new one.
+    std::thread::sleep(Duration::from_millis(900));
+    for _ in 0..1000 {
+        client.token().unwrap();
+    }
+    let after = client.token().unwrap();
+    assert_ne!(after.access_token(), first.access_token());
+    assert_eq!(env.mock.counters().token_requests, 2);
+}
+
+#[test]
+fn separate_requests_are_cached_separately() {
+    let env = common::env();
+    let client = blocking::Client::new(env.config()).unwrap();
+    let a = client.token().unwrap();
+    let b = client.token_for(&TokenRequest::scopes(["ks:fiks:test"])).unwrap();
+    let b2 = client.token_for(&TokenRequest::scopes(["ks:fiks:test"])).unwrap();
+    let c = client.token_for(&TokenRequest::scopes(["ks:fiks"]).with_resource("https://r.example.no")).unwrap();
+    assert_ne!(a.access_token(), b.access_token());
+    assert_ne!(b.access_token(), c.access_token());
+    assert!(Arc::ptr_eq(&b, &b2));
+    assert_eq!(b.scope.as_deref(), Some("ks:fiks:test"));
+    assert_eq!(env.mock.counters().token_requests, 3);
+}
+
+#[test]
+fn blocking_client_inside_a_runtime_is_an_error_not_a_panic() {
+    let env = common::env();
+    let client = blocking::Client::new(env.config()).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let err = rt.block_on(async { client.token().unwrap_err() });
+    assert_eq!(err.kind(), fiks_integrasjon::ErrorKind::Usage);
+    assert!(err.to_string().contains("async"), "{err}");
+    drop(client); // dropping never blocks, not even here
+}

@@ -12,10 +12,11 @@ namespace Fiks.Integrasjon.Native
     /// (a file, or a folder holding it).
     /// </summary>
     /// <remarks>
-    /// On .NET 5 and later this is a <c>NativeLibrary.SetDllImportResolver</c> callback. On
-    /// netstandard2.0 runtimes (.NET Framework, Mono) the variable's file is loaded ahead of the
-    /// first call when the default probe would not find the library; on Linux under Mono the
-    /// usual way is <c>LD_LIBRARY_PATH</c> or a dllmap in <c>Fiks.Integrasjon.dll.config</c>.
+    /// On .NET 5 and later this is a <c>NativeLibrary.SetDllImportResolver</c> callback. With the
+    /// netstandard2.0 build on .NET Framework (Windows) the variable's file is loaded ahead of the
+    /// first call when the default probe does not find the library. Mono on Linux and macOS binds
+    /// only what its own probe finds: use <c>LD_LIBRARY_PATH</c>/<c>DYLD_LIBRARY_PATH</c>, put the
+    /// library next to the assembly, or map it with a dllmap in <c>Fiks.Integrasjon.dll.config</c>.
     /// </remarks>
     internal static class NativeLibraryLoader
     {
@@ -67,7 +68,7 @@ namespace Fiks.Integrasjon.Native
             return "The native library libfiks_integrasjon (" + PlatformFileName() + ") could not be loaded ("
                 + tried + "). Reference the Fiks.Integrasjon package for your platform's runtimes/<rid>/native/ copy, "
                 + "put the library next to the application or on the library search path (LD_LIBRARY_PATH, PATH, DYLD_LIBRARY_PATH), "
-                + "or set " + EnvironmentVariable + " to its full path.";
+                + "or set " + EnvironmentVariable + " to its full path (.NET 5 and later, .NET Framework; under Mono use LD_LIBRARY_PATH).";
         }
 
         private static bool PathExists(string path)
@@ -163,20 +164,15 @@ namespace Fiks.Integrasjon.Native
         private static void Initialize()
         {
             string explicitPath = ExplicitPath();
-            if (explicitPath == null || DefaultProbeFinds())
+            // Windows finds an already loaded module by its file name, so the DllImport binds to it;
+            // dlopen (Mono on Linux and macOS) does not, so there the variable cannot help.
+            if (explicitPath == null || !IsWindows || DefaultProbeFinds())
             {
                 return;
             }
             try
             {
-                if (IsWindows)
-                {
-                    Windows.LoadLibraryW(explicitPath);
-                }
-                else
-                {
-                    Unix.Open(explicitPath);
-                }
+                Windows.LoadLibraryW(explicitPath);
             }
             catch (Exception)
             {
@@ -205,31 +201,6 @@ namespace Fiks.Integrasjon.Native
         {
             [DllImport("kernel32", CharSet = CharSet.Unicode, SetLastError = true, ExactSpelling = true)]
             internal static extern IntPtr LoadLibraryW(string path);
-        }
-
-        private static class Unix
-        {
-            private const int RtldNow = 2;
-            private const int RtldGlobal = 0x100;
-
-            [DllImport("libdl.so.2", EntryPoint = "dlopen", CallingConvention = CallingConvention.Cdecl)]
-            private static extern IntPtr DlopenLibdl(byte[] path, int flags);
-
-            [DllImport("libc", EntryPoint = "dlopen", CallingConvention = CallingConvention.Cdecl)]
-            private static extern IntPtr DlopenLibc(byte[] path, int flags);
-
-            internal static void Open(string path)
-            {
-                byte[] bytes = Utf8.ToNative(path, "path");
-                try
-                {
-                    DlopenLibdl(bytes, RtldNow | RtldGlobal);
-                }
-                catch (DllNotFoundException)
-                {
-                    DlopenLibc(bytes, RtldNow | RtldGlobal);
-                }
-            }
         }
 #endif
     }

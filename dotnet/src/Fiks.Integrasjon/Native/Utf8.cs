@@ -97,7 +97,7 @@ namespace Fiks.Integrasjon.Native
             }
             if (n > int.MaxValue)
             {
-                throw new InsufficientMemoryException("A native buffer is larger than a .NET array can hold.");
+                throw new OutOfMemoryException("A native buffer is larger than a .NET array can hold.");
             }
             byte[] bytes = new byte[(int)n];
             Marshal.Copy(pointer, bytes, 0, (int)n);

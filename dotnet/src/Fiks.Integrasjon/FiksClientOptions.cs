@@ -1,0 +1,355 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Fiks.Integrasjon.Native;
+
+namespace Fiks.Integrasjon
+{
+    /// <summary>
+    /// The settings of a <see cref="FiksClient"/>: one property per configuration key of the library
+    /// (the same keys as the TOML file, the <c>FIKS_&lt;KEY&gt;</c> environment variables and the C API),
+    /// plus <see cref="Set"/> for any key by name. A property left null is not set.
+    /// <see cref="ToString"/> never shows <see cref="CertificatePassword"/>, <see cref="IntegrasjonPassord"/>
+    /// or <see cref="PersonToken"/>.
+    /// </summary>
+    /// <remarks>
+    /// Values given here win over <c>FIKS_&lt;KEY&gt;</c> environment variables (read only when
+    /// <see cref="UseEnvironmentVariables"/> is true), which win over <see cref="ConfigFile"/>, which wins
+    /// over the <see cref="Environment"/> preset. The client copies the options when it is created.
+    /// </remarks>
+    /// <example>
+    /// <code>
+    /// var options = new FiksClientOptions {
+    ///     Environment = "test",
+    ///     Issuer = "my-maskinporten-client-id",
+    ///     Certificate = "virksomhet.p12",
+    ///     CertificatePassword = secrets["p12"],
+    ///     IntegrasjonId = "1e6a3a5b-3c7a-4c57-9a8e-6f2f4c6a0a01",
+    ///     IntegrasjonPassord = secrets["fiks"],
+    /// };
+    /// options.SetScopes("ks:fiks");
+    /// </code>
+    /// </example>
+    public sealed class FiksClientOptions
+    {
+        // Canonical snake_case key -> value, in the order first set (so ToString is stable).
+        private readonly List<KeyValuePair<string, string>> _values = new List<KeyValuePair<string, string>>();
+
+        private static readonly HashSet<string> SecretKeys = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "certificate_password", "integrasjon_passord", "person_token",
+        };
+
+        /// <summary><c>environment</c>: <c>test</c> or <c>prod</c>, the presets for Maskinporten and the Fiks API.</summary>
+        public string Environment { get { return Get("environment"); } set { Put("environment", value); } }
+
+        /// <summary><c>issuer</c>: the Maskinporten client id ("integrasjonens identifikator").</summary>
+        public string Issuer { get { return Get("issuer"); } set { Put("issuer", value); } }
+
+        /// <summary><c>scopes</c>: space-separated scopes; the library's default is <c>ks:fiks</c>. See also <see cref="SetScopes(string[])"/>.</summary>
+        public string Scopes { get { return Get("scopes"); } set { Put("scopes", value); } }
+
+        /// <summary><c>certificate</c>: path to the virksomhetssertifikat as PKCS#12 (<c>.p12</c>/<c>.pfx</c>) or a PEM chain (leaf first).</summary>
+        public string Certificate { get { return Get("certificate"); } set { Put("certificate", value); } }
+
+        /// <summary><c>certificate_password</c>: password of the PKCS#12 file or the encrypted PEM key. Never shown.</summary>
+        public string CertificatePassword { get { return Get("certificate_password"); } set { Put("certificate_password", value); } }
+
+        /// <summary><c>private_key</c>: path to a PEM private key when <see cref="Certificate"/> is PEM.</summary>
+        public string PrivateKey { get { return Get("private_key"); } set { Put("private_key", value); } }
+
+        /// <summary><c>key_id</c>: the <c>kid</c> of a key registered at Maskinporten (grants then carry <c>kid</c>, not <c>x5c</c>).</summary>
+        public string KeyId { get { return Get("key_id"); } set { Put("key_id", value); } }
+
+        /// <summary><c>audience</c>: overrides the preset Maskinporten audience (exactly, trailing slash included).</summary>
+        public string Audience { get { return Get("audience"); } set { Put("audience", value); } }
+
+        /// <summary><c>token_endpoint</c>: overrides the preset Maskinporten token endpoint.</summary>
+        public string TokenEndpoint { get { return Get("token_endpoint"); } set { Put("token_endpoint", value); } }
+
+        /// <summary><c>resource</c>: audience-restricted tokens (space-separated).</summary>
+        public string Resource { get { return Get("resource"); } set { Put("resource", value); } }
+
+        /// <summary><c>consumer_org</c>: delegation, act for this organisation (9 digits).</summary>
+        public string ConsumerOrg { get { return Get("consumer_org"); } set { Put("consumer_org", value); } }
+
+        /// <summary><c>on_behalf_of</c>: supplier sub-client (<c>iss_onbehalfof</c>); not together with <see cref="ConsumerOrg"/>.</summary>
+        public string OnBehalfOf { get { return Get("on_behalf_of"); } set { Put("on_behalf_of", value); } }
+
+        /// <summary><c>pid</c>: end-user-restricted token (11 digits).</summary>
+        public string Pid { get { return Get("pid"); } set { Put("pid", value); } }
+
+        /// <summary><c>integrasjon_id</c>: the Fiks integration id (a UUID from Fiks-konfigurasjon).</summary>
+        public string IntegrasjonId { get { return Get("integrasjon_id"); } set { Put("integrasjon_id", value); } }
+
+        /// <summary><c>integrasjon_passord</c>: the Fiks integration password. Never shown.</summary>
+        public string IntegrasjonPassord { get { return Get("integrasjon_passord"); } set { Put("integrasjon_passord", value); } }
+
+        /// <summary><c>fiks_base_url</c>: base URL of the Fiks API (may carry a path prefix).</summary>
+        public string FiksBaseUrl { get { return Get("fiks_base_url"); } set { Put("fiks_base_url", value); } }
+
+        /// <summary><c>person_token</c>: integrasjon-person mode, a citizen's ID-porten token used instead of Maskinporten. Never shown.</summary>
+        public string PersonToken { get { return Get("person_token"); } set { Put("person_token", value); } }
+
+        /// <summary><c>ca_file</c>: extra PEM trust roots (enterprise proxies, test environments).</summary>
+        public string CaFile { get { return Get("ca_file"); } set { Put("ca_file", value); } }
+
+        /// <summary><c>timeout_seconds</c>: the request timeout.</summary>
+        public TimeSpan? Timeout { get { return GetSeconds("timeout_seconds"); } set { PutSeconds("timeout_seconds", value); } }
+
+        /// <summary><c>connect_timeout_seconds</c>: the connect timeout.</summary>
+        public TimeSpan? ConnectTimeout { get { return GetSeconds("connect_timeout_seconds"); } set { PutSeconds("connect_timeout_seconds", value); } }
+
+        /// <summary><c>refresh_ahead_seconds</c>: how long before expiry a cached token is renewed.</summary>
+        public TimeSpan? RefreshAhead { get { return GetSeconds("refresh_ahead_seconds"); } set { PutSeconds("refresh_ahead_seconds", value); } }
+
+        /// <summary><c>max_retries</c>: how many times a retryable failure is retried (0 to 20).</summary>
+        public int? MaxRetries
+        {
+            get
+            {
+                int n;
+                string s = Get("max_retries");
+                return s != null && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out n) ? n : (int?)null;
+            }
+            set { Put("max_retries", value.HasValue ? value.Value.ToString(CultureInfo.InvariantCulture) : null); }
+        }
+
+        /// <summary><c>retry_deadline_seconds</c>: the total time one operation may take, retries included.</summary>
+        public TimeSpan? RetryDeadline { get { return GetSeconds("retry_deadline_seconds"); } set { PutSeconds("retry_deadline_seconds", value); } }
+
+        /// <summary>
+        /// The virksomhetssertifikat as an <see cref="X509Certificate2"/> with an exportable private key
+        /// (load it with <see cref="X509KeyStorageFlags.Exportable"/>). It is exported to PKCS#12 in memory
+        /// when the client is created and used instead of <see cref="Certificate"/>.
+        /// </summary>
+        public X509Certificate2 ClientCertificate { get; set; }
+
+        /// <summary>
+        /// Intermediate certificates sent after <see cref="ClientCertificate"/> in the grant's <c>x5c</c>
+        /// (optional; Maskinporten needs only the leaf when it knows the issuing CA).
+        /// </summary>
+        public X509Certificate2Collection ClientCertificateChain { get; set; }
+
+        /// <summary>
+        /// The virksomhetssertifikat as PKCS#12 bytes held in memory (e.g. from a key vault), opened with
+        /// <see cref="CertificatePassword"/>; used instead of <see cref="Certificate"/>.
+        /// </summary>
+        public byte[] CertificatePkcs12 { get; set; }
+
+        /// <summary>A TOML configuration file read under the values set here (the keys are the snake_case names).</summary>
+        public string ConfigFile { get; set; }
+
+        /// <summary>Whether <c>FIKS_&lt;KEY&gt;</c> environment variables are read (under the values set here). Default false.</summary>
+        public bool UseEnvironmentVariables { get; set; }
+
+        /// <summary>
+        /// Sets any configuration key by its snake_case name (<c>"issuer"</c>, <c>"timeout_seconds"</c>, …);
+        /// null removes the value. Throws <see cref="FiksConfigurationException"/> at once for an unknown key
+        /// (the message suggests the closest one). Values are checked when the client is created.
+        /// </summary>
+        /// <returns>These options, for chaining.</returns>
+        public FiksClientOptions Set(string key, string value)
+        {
+            string canonical = Canonical(key);
+            ValidateKey(canonical);
+            Put(canonical, value);
+            return this;
+        }
+
+        /// <summary>The value set for a snake_case key, or null.</summary>
+        public string Get(string key)
+        {
+            string canonical = Canonical(key);
+            foreach (KeyValuePair<string, string> kv in _values)
+            {
+                if (kv.Key == canonical)
+                {
+                    return kv.Value;
+                }
+            }
+            return null;
+        }
+
+        /// <summary>Sets <see cref="Scopes"/> from a list, e.g. <c>SetScopes("ks:fiks", "digdir:dialogporten")</c>.</summary>
+        /// <returns>These options, for chaining.</returns>
+        public FiksClientOptions SetScopes(params string[] scopes)
+        {
+            return SetScopes((IEnumerable<string>)scopes);
+        }
+
+        /// <summary>Sets <see cref="Scopes"/> from a list.</summary>
+        /// <returns>These options, for chaining.</returns>
+        public FiksClientOptions SetScopes(IEnumerable<string> scopes)
+        {
+            Scopes = JoinList(scopes, "scopes");
+            return this;
+        }
+
+        /// <summary>The scopes as a list (empty when <see cref="Scopes"/> is not set).</summary>
+        public IList<string> GetScopes()
+        {
+            string s = Scopes;
+            return s == null ? new List<string>() : s.Split(new[] { ' ', '\t', '\n', '\r' }, StringSplitOptions.RemoveEmptyEntries).ToList();
+        }
+
+        /// <summary>
+        /// Uses an <see cref="X509Certificate2"/> (with an exportable private key) as the virksomhetssertifikat,
+        /// optionally with intermediates. Same as setting <see cref="ClientCertificate"/> and <see cref="ClientCertificateChain"/>.
+        /// </summary>
+        /// <returns>These options, for chaining.</returns>
+        public FiksClientOptions SetCertificate(X509Certificate2 certificate, X509Certificate2Collection intermediates = null)
+        {
+            if (certificate == null)
+            {
+                throw new ArgumentNullException("certificate");
+            }
+            ClientCertificate = certificate;
+            ClientCertificateChain = intermediates;
+            return this;
+        }
+
+        /// <summary>A copy of these options (the certificate objects and byte arrays are shared).</summary>
+        public FiksClientOptions Clone()
+        {
+            var copy = new FiksClientOptions();
+            copy._values.AddRange(_values);
+            copy.ClientCertificate = ClientCertificate;
+            copy.ClientCertificateChain = ClientCertificateChain;
+            copy.CertificatePkcs12 = CertificatePkcs12;
+            copy.ConfigFile = ConfigFile;
+            copy.UseEnvironmentVariables = UseEnvironmentVariables;
+            return copy;
+        }
+
+        /// <summary>The keys that are set, with secrets shown as <c>&lt;redacted&gt;</c>.</summary>
+        public override string ToString()
+        {
+            var sb = new StringBuilder("FiksClientOptions {");
+            bool first = true;
+            foreach (KeyValuePair<string, string> kv in _values)
+            {
+                sb.Append(first ? " " : ", ").Append(kv.Key).Append(" = ");
+                sb.Append(SecretKeys.Contains(kv.Key) ? "<redacted>" : kv.Value);
+                first = false;
+            }
+            if (ClientCertificate != null)
+            {
+                sb.Append(first ? " " : ", ").Append("ClientCertificate = ").Append(ClientCertificate.Subject);
+                first = false;
+            }
+            if (CertificatePkcs12 != null)
+            {
+                sb.Append(first ? " " : ", ").Append("CertificatePkcs12 = <").Append(CertificatePkcs12.Length).Append(" bytes>");
+                first = false;
+            }
+            if (ConfigFile != null)
+            {
+                sb.Append(first ? " " : ", ").Append("ConfigFile = ").Append(ConfigFile);
+                first = false;
+            }
+            if (UseEnvironmentVariables)
+            {
+                sb.Append(first ? " " : ", ").Append("UseEnvironmentVariables = true");
+                first = false;
+            }
+            sb.Append(first ? "}" : " }");
+            return sb.ToString();
+        }
+
+        internal IEnumerable<KeyValuePair<string, string>> Values
+        {
+            get { return _values; }
+        }
+
+        private void Put(string key, string value)
+        {
+            int index = _values.FindIndex(kv => kv.Key == key);
+            if (value == null)
+            {
+                if (index >= 0)
+                {
+                    _values.RemoveAt(index);
+                }
+                return;
+            }
+            var entry = new KeyValuePair<string, string>(key, value);
+            if (index >= 0)
+            {
+                _values[index] = entry;
+            }
+            else
+            {
+                _values.Add(entry);
+            }
+        }
+
+        private TimeSpan? GetSeconds(string key)
+        {
+            string s = Get(key);
+            double seconds;
+            if (s == null || !double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds))
+            {
+                return null;
+            }
+            return TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
+        }
+
+        private void PutSeconds(string key, TimeSpan? value)
+        {
+            if (!value.HasValue)
+            {
+                Put(key, null);
+                return;
+            }
+            double seconds = value.Value.Ticks / (double)TimeSpan.TicksPerSecond;
+            Put(key, seconds.ToString("R", CultureInfo.InvariantCulture));
+        }
+
+        private static string JoinList(IEnumerable<string> items, string paramName)
+        {
+            if (items == null)
+            {
+                throw new ArgumentNullException(paramName);
+            }
+            var parts = new List<string>();
+            foreach (string item in items)
+            {
+                if (item == null)
+                {
+                    throw new ArgumentException("The list contains null.", paramName);
+                }
+                string trimmed = item.Trim();
+                if (trimmed.Length > 0)
+                {
+                    parts.Add(trimmed);
+                }
+            }
+            return string.Join(" ", parts);
+        }
+
+        /// <summary>The snake_case form of a key: trimmed, lower case, '-' as '_'.</summary>
+        internal static string Canonical(string key)
+        {
+            if (key == null)
+            {
+                throw new ArgumentNullException("key");
+            }
+            return key.Trim().ToLowerInvariant().Replace('-', '_');
+        }
+
+        /// <summary>Asks the native library whether it knows the key (it alone holds the list).</summary>
+        private static void ValidateKey(string key)
+        {
+            using (ConfigHandle scratch = ConfigHandle.Create())
+            {
+                ErrorHandle error;
+                FiksStatus status = NativeMethods.fiks_config_set(scratch, Utf8.ToNative(key, "key"), new byte[] { 0 }, out error);
+                ErrorMapper.Check(status, error);
+            }
+        }
+    }
+}

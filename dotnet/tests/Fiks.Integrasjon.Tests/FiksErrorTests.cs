@@ -1,0 +1,64 @@
+using System;
+using System.Text;
+
+namespace Fiks.Integrasjon.Tests
+{
+    /// <summary>FiksError.TryParse for bodies obtained elsewhere.</summary>
+    public class FiksErrorTests
+    {
+        private const string Body = "{\"timestamp\":1700000000123,\"status\":403,\"error\":\"Forbidden\","
+            + "\"errorId\":\"5b0e6f3c-8c53-4c1e-9c0a-2f6f3c1f7a11\",\"path\":\"/api/v1/x\",\"originalPath\":\"/svarinn/api/v1/x\","
+            + "\"message\":\"Ingen tilgang\",\"errorCode\":\"INGEN_TILGANG\",\"errorJson\":{\"orgnr\":\"123456789\"},\"ukjent\":true}";
+
+        [Test(Offline = true)]
+        public void ParsesEveryField()
+        {
+            FiksError e;
+            Assert.True(FiksError.TryParse(Body, out e), "TryParse");
+            Assert.Equal(403, e.Status.GetValueOrDefault(), "Status");
+            Assert.Equal("Forbidden", e.Error, "Error");
+            Assert.Equal("5b0e6f3c-8c53-4c1e-9c0a-2f6f3c1f7a11", e.ErrorId, "ErrorId");
+            Assert.Equal("/api/v1/x", e.Path, "Path");
+            Assert.Equal("/svarinn/api/v1/x", e.OriginalPath, "OriginalPath");
+            Assert.Equal("Ingen tilgang", e.Message, "Message");
+            Assert.Equal("INGEN_TILGANG", e.ErrorCode, "ErrorCode");
+            Assert.Equal("123456789", MiniJson.Find(MiniJson.Parse(e.ErrorJson), "orgnr") as string, "ErrorJson");
+            Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1700000000123), e.Timestamp.Value, "Timestamp");
+            Assert.Equal(Body, e.BodyText, "BodyText");
+            Assert.Contains("5b0e6f3c-8c53-4c1e-9c0a-2f6f3c1f7a11", e.ToString(), "ToString");
+
+            FiksError fromBytes;
+            Assert.True(FiksError.TryParse(Encoding.UTF8.GetBytes(Body), out fromBytes), "TryParse(bytes)");
+            Assert.Equal(e.ErrorId, fromBytes.ErrorId, "ErrorId from bytes");
+
+            FiksApiException ex = e.ToException();
+            Assert.Equal(403, ex.HttpStatus, "exception HttpStatus");
+            Assert.Equal("INGEN_TILGANG", ex.ErrorCode, "exception ErrorCode");
+            Assert.Equal("Forbidden", ex.Reason, "exception Reason");
+        }
+
+        [Test(Offline = true)]
+        public void AcceptsErrorJsonAsAStringAndAnIsoTimestamp()
+        {
+            FiksError e;
+            string body = "{\"status\":400,\"errorId\":\"x-1\",\"errorJson\":\"{\\\"felt\\\":\\\"navn\\\"}\",\"timestamp\":\"2024-05-01T10:00:00Z\"}";
+            Assert.True(FiksError.TryParse(body, out e), "TryParse");
+            Assert.Equal("navn", MiniJson.Find(MiniJson.Parse(e.ErrorJson), "felt") as string, "ErrorJson");
+            Assert.Equal("x-1", e.ErrorId, "ErrorId");
+        }
+
+        [Test(Offline = true)]
+        public void RejectsWhatIsNotAFiksError()
+        {
+            FiksError e;
+            Assert.False(FiksError.TryParse("<html>502 Bad Gateway</html>", out e), "html");
+            Assert.Null(e, "error after a failed TryParse");
+            Assert.False(FiksError.TryParse("[1,2]", out e), "array");
+            Assert.False(FiksError.TryParse("", out e), "empty");
+            Assert.False(FiksError.TryParse((string)null, out e), "null");
+            Assert.False(FiksError.TryParse(new byte[] { 0xff, 0xfe, 0x00 }, out e), "bytes");
+            FormatException f = Assert.Throws<FormatException>(() => FiksError.Parse("not json"));
+            Assert.True(f.Message.Length > 0, "FormatException message");
+        }
+    }
+}

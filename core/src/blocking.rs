@@ -132,6 +132,16 @@ impl Client {
         self.inner.stats()
     }
 
+    /// The URL a request path resolves to (see [`crate::Client::url`]).
+    pub fn url(&self, path: &str) -> Result<url::Url> {
+        self.inner.url(path)
+    }
+
+    /// Forgets `token` if it is still the cached one (see [`crate::Client::evict`]).
+    pub fn evict(&self, token: &Arc<Token>) {
+        self.inner.evict(token)
+    }
+
     /// Forgets cached tokens.
     pub fn clear_cache(&self) {
         self.inner.clear_cache()

@@ -206,6 +206,18 @@ impl Client {
         })
     }
 
+    /// The URL a request path resolves to: joined onto `fiks_base_url` (keeping its path
+    /// prefix), or a full URL checked to be on the same origin.
+    pub fn url(&self, path: &str) -> Result<Url> {
+        self.inner.resolve(path)
+    }
+
+    /// Forgets `token` if it is still the cached one for the configured scopes (for example
+    /// after an API answered 401 to it); a newer token is kept.
+    pub fn evict(&self, token: &Arc<Token>) {
+        self.inner.default_slot.evict(token);
+    }
+
     /// Forgets every cached token (the next call fetches new ones).
     pub fn clear_cache(&self) {
         self.inner.default_slot.clear();

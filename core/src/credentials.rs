@@ -147,9 +147,18 @@ impl Credentials {
                 (Vec::new(), parse_pem_key(&read_file(kp, "private_key")?, &password, kp)?)
             }
         };
-        let pkcs1 = pkcs8_to_pkcs1(&key_pkcs8)?;
-        let key_pair = RsaKeyPair::from_der(&pkcs1)
-            .map_err(|_| Error::cert(P::UnsupportedKey, "the private key is not a usable RSA key"))?;
+        let mut pkcs1 = pkcs8_to_pkcs1(&key_pkcs8)?;
+        let key_pair = match RsaKeyPair::from_der(&pkcs1) {
+            Ok(k) => k,
+            Err(_) => {
+                // Some exporters (Mono's X509Certificate2.Export among them) write integers with
+                // a redundant leading zero; aws-lc wants strict DER. Re-encode and try again.
+                pkcs1 = minimal_pkcs1(&pkcs1)
+                    .ok_or_else(|| Error::cert(P::UnsupportedKey, "the private key is not a usable RSA key"))?;
+                RsaKeyPair::from_der(&pkcs1)
+                    .map_err(|_| Error::cert(P::UnsupportedKey, "the private key is not a usable RSA key"))?
+            }
+        };
         let info = match chain.first() {
             Some(leaf) => Some(describe(leaf, chain.len(), key_pair.public_key().as_ref())?),
             None => None,
@@ -376,6 +385,58 @@ fn pkcs8_to_pkcs1(pkcs8_der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
     Ok(Zeroizing::new(info.private_key.as_bytes().to_vec()))
 }
 
+/// Re-encodes a PKCS#1 RSAPrivateKey (a SEQUENCE of INTEGERs) with minimal integer
+/// encodings, as strict DER requires. `None` when the input is not such a SEQUENCE.
+fn minimal_pkcs1(der: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    /// Splits one DER TLV off `input`: (tag, content, rest).
+    fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+        let (&tag, rest) = input.split_first()?;
+        let (&first, rest) = rest.split_first()?;
+        let (len, rest) = if first < 0x80 {
+            (usize::from(first), rest)
+        } else {
+            let n = usize::from(first & 0x7f);
+            if n == 0 || n > 4 || rest.len() < n {
+                return None;
+            }
+            (rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)), &rest[n..])
+        };
+        (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+    }
+    fn push_len(out: &mut Vec<u8>, len: usize) {
+        if len < 0x80 {
+            out.push(len as u8);
+        } else {
+            let bytes: Vec<u8> = len.to_be_bytes().iter().copied().skip_while(|b| *b == 0).collect();
+            out.push(0x80 | bytes.len() as u8);
+            out.extend_from_slice(&bytes);
+        }
+    }
+    let (tag, mut body, rest) = tlv(der)?;
+    if tag != 0x30 || !rest.is_empty() {
+        return None;
+    }
+    let mut content = Zeroizing::new(Vec::with_capacity(der.len()));
+    while !body.is_empty() {
+        let (tag, mut int, rest) = tlv(body)?;
+        if tag != 0x02 || int.is_empty() {
+            return None;
+        }
+        while int.len() > 1 && int[0] == 0 && int[1] < 0x80 {
+            int = &int[1..];
+        }
+        content.push(0x02);
+        push_len(&mut content, int.len());
+        content.extend_from_slice(int);
+        body = rest;
+    }
+    let mut out = Zeroizing::new(Vec::with_capacity(content.len() + 4));
+    out.push(0x30);
+    push_len(&mut out, content.len());
+    out.extend_from_slice(&content);
+    Some(out)
+}
+
 fn is_self_signed(der: &[u8]) -> bool {
     X509Certificate::from_der(der)
         .map(|(_, c)| c.subject().as_raw() == c.issuer().as_raw() && c.verify_signature(None).is_ok())
@@ -435,6 +496,22 @@ mod tests {
         let back = pkcs1_to_pkcs8(&pkcs1);
         assert_eq!(*pkcs8_to_pkcs1(&back).unwrap(), *pkcs1);
         RsaKeyPair::from_der(&pkcs1).unwrap();
+    }
+
+    #[test]
+    fn non_minimal_integers_are_re_encoded() {
+        let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        let pkcs8 = aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&kp).unwrap();
+        let strict = pkcs8_to_pkcs1(pkcs8.as_ref()).unwrap();
+        // Pad the first INTEGER (version 0) to two bytes, as Mono does with small values.
+        let mut sloppy = strict[..4].to_vec();
+        sloppy.extend_from_slice(&[0x02, 0x02, 0x00, 0x00]);
+        sloppy.extend_from_slice(&strict[7..]);
+        let body_len = sloppy.len() - 4;
+        sloppy[2..4].copy_from_slice(&(body_len as u16).to_be_bytes());
+        assert!(RsaKeyPair::from_der(&sloppy).is_err());
+        assert_eq!(*minimal_pkcs1(&sloppy).unwrap(), *strict);
+        assert!(minimal_pkcs1(b"\x30\x03\x04\x01\x00").is_none());
     }
 
     #[test]

@@ -17,8 +17,8 @@ async def main(config: str) -> None:
     searches = ("byggesak", "skjenkebevilling", "barnehage")
     async with httpx.AsyncClient(auth=client.httpx_auth(), timeout=30) as http:
         answers = await asyncio.gather(*(http.post(url, json={"sok": s}) for s in searches))
-        for answer in answers:
-            print("sok:", answer.status_code, answer.json())
+        for search, answer in zip(searches, answers):
+            print("sok", repr(search), "->", answer.status_code, len(answer.content), "bytes")
         print("token requests:", client.stats()["token_requests"])
         refused = await http.get(client.fiks_base_url + "status/403")
     error = fiks.parse_error(refused.content)

@@ -7,7 +7,7 @@ client = fiks.Client.from_file(sys.argv[1])
 print("token:", len(client.access_token()), "characters (not shown)")
 sok = client.fiks_base_url + "innsyn-sok/api/v1/sok"
 r = requests.post(sok, json={"sok": "byggesak"}, auth=client.requests_auth(), timeout=30)
-print("sok:", r.status_code, r.json())
+print("sok:", r.status_code, r.headers["content-type"], len(r.json()), "fields")
 try:
     client.request("GET", "/status/404")
 except fiks.ApiError as e:

@@ -52,7 +52,7 @@ def maskinporten_mode(mock: Dict[str, Any]) -> fiks.Client:
 
 def fiks_calls(client: fiks.Client) -> None:
     resp: fiks.Response = client.request("POST", "/innsyn-sok/api/v1/sok", json={"sok": "byggesak"})
-    print("sok:", resp.status, resp.ok, resp.headers.get("content-type"), resp.json())
+    print("sok:", resp.status, resp.ok, resp.headers.get("content-type"), sorted(resp.json()))
     assert resp.text == resp.content.decode()
     echo = client.get("/echo", params={"side": 2}, headers={"X-Korrelasjon": "tour"}, timeout=10)
     print("echo:", echo.status, echo.header("content-type"))

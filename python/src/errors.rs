@@ -1,0 +1,289 @@
+//! The one mapping from the core's [`Error`] to Python exceptions.
+//!
+//! The classes are defined in Python (`fiks_integrasjon/_errors.py`, so they are ordinary,
+//! picklable, documented exception classes); this module imports them once and constructs them
+//! with keyword arguments carrying every structured field:
+//!
+//! | core kind | Python class | fields (besides `kind`, `hint`) |
+//! |---|---|---|
+//! | `Config` | `ConfigError` | `key` |
+//! | `Certificate` | `CertificateError` | `problem` |
+//! | `Token` | `TokenError` | `status`, `error`, `description`, `error_uri`, `mp_code` |
+//! | `Api` | `ApiError` | `status`, `error_id`, `error_code`, `error_json`, `message`, `path`, `original_path`, `timestamp`, `error`, `extra`, `body` |
+//! | `Transport` | `TransportError` | `problem`, `status` |
+//! | `Usage` | `UsageError` | |
+
+use std::cell::RefCell;
+
+use fiks_integrasjon::{ApiError, Error, ErrorKind};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyDict, PyModule, PyString};
+
+/// The Python module holding the exception classes.
+const ERRORS_MODULE: &str = "fiks_integrasjon._errors";
+
+thread_local! {
+    /// The exception a `person_token` callable raised on this thread, to become the
+    /// `__cause__` of the `TokenError` the core reports for it.
+    static PROVIDER_FAILURE: RefCell<Option<PyErr>> = const { RefCell::new(None) };
+}
+
+/// Keeps the exception a `person_token` callable raised, for [`to_py`] to chain.
+pub(crate) fn remember_provider_failure(err: PyErr) {
+    PROVIDER_FAILURE.with(|f| *f.borrow_mut() = Some(err));
+}
+
+/// Turns a core error into the matching `fiks_integrasjon` exception.
+pub(crate) fn to_py(e: Error) -> PyErr {
+    Python::attach(|py| {
+        let err = match exception(py, &e) {
+            Ok(value) => PyErr::from_value(value),
+            // Only when the Python half of the package is broken: still say what went wrong.
+            Err(import_problem) => {
+                let err = PyRuntimeError::new_err(e.to_string());
+                err.set_cause(py, Some(import_problem));
+                err
+            }
+        };
+        if is_provider_failure(&e)
+            && let Some(cause) = PROVIDER_FAILURE.with(|f| f.borrow_mut().take())
+        {
+            err.set_cause(py, Some(cause));
+        }
+        err
+    })
+}
+
+fn is_provider_failure(e: &Error) -> bool {
+    e.as_token().is_some_and(|t| t.error == "person_token_provider")
+}
+
+/// The Python class name for a kind.
+pub(crate) fn class_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Config => "ConfigError",
+        ErrorKind::Certificate => "CertificateError",
+        ErrorKind::Token => "TokenError",
+        ErrorKind::Api => "ApiError",
+        ErrorKind::Transport => "TransportError",
+        ErrorKind::Usage => "UsageError",
+        _ => "FiksError",
+    }
+}
+
+/// A `CamelCase` `Debug` name as the `snake_case` string Python code compares with.
+fn snake(debug_name: &str) -> String {
+    let mut s = String::with_capacity(debug_name.len() + 4);
+    for (i, c) in debug_name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                s.push('_');
+            }
+            s.push(c.to_ascii_lowercase());
+        } else {
+            s.push(c);
+        }
+    }
+    s
+}
+
+/// Builds (without raising) the exception instance for `e`.
+pub(crate) fn exception<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyAny>> {
+    static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+    let module = MODULE.get_or_try_init(py, || py.import(ERRORS_MODULE).map(Bound::unbind))?.bind(py);
+    let class = module.getattr(class_name(e.kind()))?;
+    let kw = PyDict::new(py);
+    kw.set_item("kind", e.kind().as_str())?;
+    kw.set_item("hint", e.hint())?;
+    match e {
+        Error::Config { key, .. } => kw.set_item("key", key)?,
+        Error::Certificate { problem, .. } => kw.set_item("problem", snake(&format!("{problem:?}")))?,
+        Error::Token(t) => {
+            kw.set_item("status", t.status)?;
+            kw.set_item("error", &t.error)?;
+            kw.set_item("description", &t.description)?;
+            kw.set_item("error_uri", &t.error_uri)?;
+            kw.set_item("mp_code", &t.mp_code)?;
+        }
+        Error::Api(a) => api_fields(py, &kw, a)?,
+        Error::Transport { problem, status, .. } => {
+            kw.set_item("problem", snake(&format!("{problem:?}")))?;
+            kw.set_item("status", status)?;
+        }
+        _ => {}
+    }
+    class.call((e.to_string(),), Some(&kw))
+}
+
+fn api_fields(py: Python<'_>, kw: &Bound<'_, PyDict>, a: &ApiError) -> PyResult<()> {
+    kw.set_item("status", a.status)?;
+    kw.set_item("body", PyBytes::new(py, &a.raw))?;
+    let Some(b) = &a.body else {
+        return Ok(());
+    };
+    kw.set_item("error_id", &b.error_id)?;
+    kw.set_item("error_code", &b.error_code)?;
+    kw.set_item("message", &b.message)?;
+    kw.set_item("path", &b.path)?;
+    kw.set_item("original_path", &b.original_path)?;
+    kw.set_item("timestamp", b.timestamp)?;
+    kw.set_item("error", &b.error)?;
+    if let Some(j) = &b.error_json {
+        kw.set_item("error_json", json_to_py(py, j)?)?;
+    }
+    if !b.extra.is_empty() {
+        kw.set_item("extra", json_to_py(py, &serde_json::Value::Object(b.extra.clone()))?)?;
+    }
+    Ok(())
+}
+
+/// A JSON value as Python objects (through `json.loads`, so numbers keep their exact value).
+pub(crate) fn json_to_py<'py>(py: Python<'py>, v: &serde_json::Value) -> PyResult<Bound<'py, PyAny>> {
+    static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let loads = LOADS.import(py, "json", "loads")?;
+    loads.call1((PyString::new(py, &v.to_string()),))
+}
+
+/// `fiks_integrasjon.parse_error(body)`: the `ApiError` a Fiks error body describes, for bodies
+/// obtained elsewhere, or `None` when the body is not one.
+#[pyfunction]
+pub(crate) fn parse_error<'py>(py: Python<'py>, body: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let bytes: Vec<u8> = if let Ok(s) = body.cast::<PyString>() {
+        s.to_cow()?.as_bytes().to_vec()
+    } else {
+        body.extract()
+            .map_err(|_| pyo3::exceptions::PyTypeError::new_err("parse_error() takes the body as bytes or str"))?
+    };
+    fiks_integrasjon::error_from_body(&bytes).map(|e| exception(py, &e)).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fiks_integrasjon::{CertificateProblem, TokenError, TransportProblem};
+
+    /// Starts an embedded interpreter with the package's Python half importable; the native
+    /// half is this crate's own module, put in place under its package name.
+    fn with_python<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
+        static SETUP: PyOnceLock<()> = PyOnceLock::new();
+        Python::initialize();
+        Python::attach(|py| {
+            SETUP.get_or_init(py, || {
+                let sys = py.import("sys").unwrap();
+                let src = concat!(env!("CARGO_MANIFEST_DIR"), "/python");
+                sys.getattr("path").unwrap().call_method1("insert", (0, src)).unwrap();
+                let native = pyo3::wrap_pymodule!(super::super::_native)(py);
+                sys.getattr("modules").unwrap().set_item("fiks_integrasjon._native", native).unwrap();
+            });
+            f(py)
+        })
+    }
+
+    fn attr<'py, T: for<'a> FromPyObject<'a, 'py>>(v: &Bound<'py, PyAny>, name: &str) -> T {
+        v.getattr(name).unwrap().extract().map_err(Into::into).unwrap()
+    }
+
+    fn is_instance(v: &Bound<'_, PyAny>, class: &str) -> bool {
+        let cls = v.py().import(ERRORS_MODULE).unwrap().getattr(class).unwrap();
+        v.is_instance(&cls).unwrap()
+    }
+
+    #[test]
+    fn every_kind_maps_to_its_class_with_its_fields() {
+        with_python(|py| {
+            let e = exception(py, &Error::Config { key: Some("issuer".into()), message: "mangler".into() }).unwrap();
+            assert!(is_instance(&e, "ConfigError") && is_instance(&e, "FiksError"));
+            assert_eq!(attr::<String>(&e, "key"), "issuer");
+            assert_eq!(attr::<String>(&e, "kind"), "config");
+            assert!(e.str().unwrap().to_cow().unwrap().contains("mangler"));
+
+            let e = exception(
+                py,
+                &Error::Certificate { problem: CertificateProblem::WrongPassword, message: "feil passord".into() },
+            )
+            .unwrap();
+            assert!(is_instance(&e, "CertificateError"));
+            assert_eq!(attr::<String>(&e, "problem"), "wrong_password");
+            assert_eq!(attr::<String>(&e, "hint"), "check `certificate_password`");
+
+            let e = exception(
+                py,
+                &Error::Token(Box::new(TokenError {
+                    status: 400,
+                    error: "invalid_grant".into(),
+                    description: Some("MP-110 aud".into()),
+                    error_uri: None,
+                    mp_code: Some("MP-110".into()),
+                })),
+            )
+            .unwrap();
+            assert!(is_instance(&e, "TokenError"));
+            assert_eq!(attr::<u16>(&e, "status"), 400);
+            assert_eq!(attr::<String>(&e, "error"), "invalid_grant");
+            assert_eq!(attr::<String>(&e, "description"), "MP-110 aud");
+            assert_eq!(attr::<String>(&e, "mp_code"), "MP-110");
+            assert!(attr::<Option<String>>(&e, "error_uri").is_none());
+
+            let e = exception(
+                py,
+                &Error::Transport {
+                    problem: TransportProblem::InvalidResponse,
+                    message: "rot".into(),
+                    status: Some(502),
+                },
+            )
+            .unwrap();
+            assert!(is_instance(&e, "TransportError"));
+            assert_eq!(attr::<String>(&e, "problem"), "invalid_response");
+            assert_eq!(attr::<u16>(&e, "status"), 502);
+
+            let e = exception(py, &Error::Usage { message: "etter fork".into() }).unwrap();
+            assert!(is_instance(&e, "UsageError"));
+        })
+    }
+
+    #[test]
+    fn api_errors_carry_the_fiks_body() {
+        with_python(|py| {
+            let body = br#"{"timestamp":1637218198035,"status":400,"error":"Bad Request","errorId":"3389ad1b","path":"/a/1","originalPath":"/a","message":"Beskrivelse","errorCode":"FEILKODE","errorJson":"{\"antall\":13}","ny":[1]}"#;
+            let e = exception(py, &fiks_integrasjon::error_from_body(body).unwrap()).unwrap();
+            assert!(is_instance(&e, "ApiError"));
+            assert_eq!(attr::<u16>(&e, "status"), 400);
+            assert_eq!(attr::<String>(&e, "error_id"), "3389ad1b");
+            assert_eq!(attr::<String>(&e, "error_code"), "FEILKODE");
+            assert_eq!(attr::<String>(&e, "message"), "Beskrivelse");
+            assert_eq!(attr::<String>(&e, "path"), "/a/1");
+            assert_eq!(attr::<String>(&e, "original_path"), "/a");
+            assert_eq!(attr::<i64>(&e, "timestamp"), 1637218198035);
+            assert_eq!(attr::<String>(&e, "error"), "Bad Request");
+            assert_eq!(attr::<Vec<u8>>(&e, "body"), body.to_vec());
+            let antall: i64 = e.getattr("error_json").unwrap().get_item("antall").unwrap().extract().unwrap();
+            assert_eq!(antall, 13);
+            let ny: Vec<i64> = e.getattr("extra").unwrap().get_item("ny").unwrap().extract().unwrap();
+            assert_eq!(ny, [1]);
+
+            // A body that is not a Fiks error keeps only status and raw body.
+            let raw = Error::Api(Box::new(ApiError { status: 502, body: None, raw: b"<html>".to_vec() }));
+            let e = exception(py, &raw).unwrap();
+            assert_eq!(attr::<u16>(&e, "status"), 502);
+            assert!(attr::<Option<String>>(&e, "error_id").is_none());
+            assert_eq!(attr::<Vec<u8>>(&e, "body"), b"<html>".to_vec());
+        })
+    }
+
+    #[test]
+    fn to_py_raises_the_instance() {
+        with_python(|py| {
+            let err = to_py(Error::Usage { message: "x".into() });
+            assert!(is_instance(err.value(py).as_any(), "UsageError"));
+        })
+    }
+
+    #[test]
+    fn snake_names() {
+        assert_eq!(snake("NotYetValid"), "not_yet_valid");
+        assert_eq!(snake("Tls"), "tls");
+    }
+}

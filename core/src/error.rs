@@ -289,7 +289,8 @@ impl Error {
             } else {
                 TransportProblem::Connect
             }
-        } else if source_chain_mentions(e, &["connection closed", "connection reset", "broken pipe", "unexpected eof"]) {
+        } else if source_chain_mentions(e, &["connection closed", "connection reset", "broken pipe", "unexpected eof"])
+        {
             TransportProblem::Connect
         } else if e.is_decode() || e.is_body() {
             TransportProblem::InvalidResponse

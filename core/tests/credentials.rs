@@ -24,7 +24,10 @@ fn modern_and_legacy_pkcs12_and_pem_all_get_tokens() {
         vec![("certificate", f.p12.display().to_string())],
         vec![("certificate", f.p12_legacy.display().to_string())],
         vec![("certificate", f.chain_pem.display().to_string()), ("private_key", f.key_pem.display().to_string())],
-        vec![("certificate", f.chain_pem.display().to_string()), ("private_key", f.key_pkcs1_pem.display().to_string())],
+        vec![
+            ("certificate", f.chain_pem.display().to_string()),
+            ("private_key", f.key_pkcs1_pem.display().to_string()),
+        ],
         vec![
             ("certificate", f.chain_pem.display().to_string()),
             ("private_key", f.key_encrypted_pem.display().to_string()),
@@ -33,7 +36,8 @@ fn modern_and_legacy_pkcs12_and_pem_all_get_tokens() {
     ];
     for v in variants {
         let pairs: Vec<(&str, &str)> = v.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let client = blocking::Client::new(env.with(&pairs).build().unwrap()).unwrap_or_else(|e| panic!("{pairs:?}: {e}"));
+        let client =
+            blocking::Client::new(env.with(&pairs).build().unwrap()).unwrap_or_else(|e| panic!("{pairs:?}: {e}"));
         let info = client.certificate().unwrap();
         assert_eq!(info.orgnr.as_deref(), Some(env.mock.pki().orgnr()));
         assert!(info.key_matches && !info.self_signed && info.chain_len >= 2, "{info:?}");
@@ -156,18 +160,22 @@ fn not_a_certificate_and_missing_file() {
     let dir = tempfile::tempdir().unwrap();
     let junk = dir.path().join("junk.p12");
     std::fs::write(&junk, b"dette er ikke et sertifikat\n").unwrap();
-    let e = blocking::Client::new(env.with(&[("certificate", &junk.display().to_string())]).build().unwrap()).unwrap_err();
+    let e =
+        blocking::Client::new(env.with(&[("certificate", &junk.display().to_string())]).build().unwrap()).unwrap_err();
     assert_eq!(problem(&e), CertificateProblem::NotACertificate, "{e}");
     let pem_without_cert = dir.path().join("key-only.pem");
     std::fs::copy(&env.files.key_pem, &pem_without_cert).unwrap();
-    let e = blocking::Client::new(env.with(&[("certificate", &pem_without_cert.display().to_string())]).build().unwrap())
-        .unwrap_err();
+    let e =
+        blocking::Client::new(env.with(&[("certificate", &pem_without_cert.display().to_string())]).build().unwrap())
+            .unwrap_err();
     assert_eq!(problem(&e), CertificateProblem::NotACertificate, "{e}");
     let e = blocking::Client::new(env.with(&[("certificate", "/finnes/ikke.p12")]).build().unwrap()).unwrap_err();
     assert_eq!(problem(&e), CertificateProblem::Unreadable);
     assert!(e.to_string().contains("/finnes/ikke.p12"));
-    let e = blocking::Client::new(env.with(&[("certificate", &env.files.chain_pem.display().to_string())]).build().unwrap())
-        .unwrap_err();
+    let e = blocking::Client::new(
+        env.with(&[("certificate", &env.files.chain_pem.display().to_string())]).build().unwrap(),
+    )
+    .unwrap_err();
     assert_eq!(problem(&e), CertificateProblem::Missing, "a chain without a key: {e}");
     assert_eq!(e.kind(), ErrorKind::Certificate);
     assert_eq!(env.mock.counters().token_requests, 0);

@@ -82,7 +82,9 @@ fn fiks_errors_are_parsed() {
     assert!(body.message.is_some() && body.timestamp.is_some());
     let a = api_error(client.request(FiksRequest::get("/status/409?errorJson=string")).unwrap_err());
     assert_eq!(a.body.unwrap().error_json, Some(json!({"antall": 13})), "errorJson given as a string holding JSON");
-    let bad = api_error(client.request(FiksRequest::post("/innsyn-sok/api/v1/sok").json(&json!({"x": 1})).unwrap()).unwrap_err());
+    let bad = api_error(
+        client.request(FiksRequest::post("/innsyn-sok/api/v1/sok").json(&json!({"x": 1})).unwrap()).unwrap_err(),
+    );
     assert_eq!(bad.status, 400);
     assert_eq!(bad.body.unwrap().error_code.as_deref(), Some("UGYLDIG_SOK"));
 }
@@ -114,8 +116,10 @@ fn idempotent_calls_are_retried_and_posts_are_not() {
 fn wrong_integrasjon_password_is_a_401_with_a_hint() {
     let env = common::env();
     let id = env.mock.options().integrasjon_id.clone();
-    let client = blocking::Client::new(env.with(&[("integrasjon_id", &id), ("integrasjon_passord", "feil-PASSORD-123")]).build().unwrap())
-        .unwrap();
+    let client = blocking::Client::new(
+        env.with(&[("integrasjon_id", &id), ("integrasjon_passord", "feil-PASSORD-123")]).build().unwrap(),
+    )
+    .unwrap();
     let e = client.request(sok()).unwrap_err();
     assert_eq!(e.http_status(), Some(401));
     assert!(e.hint().unwrap().contains("integrasjon_passord"));

@@ -38,13 +38,16 @@ fn no_secret_in_trace_logs_debug_or_errors() {
     let key_body: String = key_pem.lines().filter(|l| !l.starts_with("-----")).take(3).collect();
     let client = blocking::Client::new(env.config()).unwrap();
     let token = client.token().unwrap().access_token().to_string();
-    client.request(FiksRequest::post("/innsyn-sok/api/v1/sok").json(&serde_json::json!({"sok": "x"})).unwrap()).unwrap();
+    client
+        .request(FiksRequest::post("/innsyn-sok/api/v1/sok").json(&serde_json::json!({"sok": "x"})).unwrap())
+        .unwrap();
     let mut errors = Vec::new();
     errors.push(client.request(FiksRequest::get("/status/403")).unwrap_err());
     env.mock.push_fault(FaultTarget::Token, Fault::Status(503), 1);
     client.clear_cache();
     client.token().unwrap();
-    let bad = blocking::Client::new(env.with(&[("certificate_password", "GALT-passord-1")]).build().unwrap()).unwrap_err();
+    let bad =
+        blocking::Client::new(env.with(&[("certificate_password", "GALT-passord-1")]).build().unwrap()).unwrap_err();
     errors.push(bad);
     let grant = client.grant().unwrap();
     drop(client);

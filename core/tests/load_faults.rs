@@ -31,7 +31,8 @@ fn headers_under_load_with_every_fault_mode() {
             Fault::Html502,
         ],
     );
-    let cfg = env.with(&[("timeout_seconds", "5"), ("max_retries", "3"), ("retry_deadline_seconds", "10")]).build().unwrap();
+    let cfg =
+        env.with(&[("timeout_seconds", "5"), ("max_retries", "3"), ("retry_deadline_seconds", "10")]).build().unwrap();
     let client = Arc::new(blocking::Client::new(cfg).unwrap());
     let deadline = Instant::now() + Duration::from_secs(secs);
     let (done_tx, done_rx) = mpsc::channel();
@@ -54,7 +55,9 @@ fn headers_under_load_with_every_fault_mode() {
                     }
                     Err(e) => {
                         assert!(!e.to_string().is_empty());
-                        *errors.entry(format!("{}:{}", e.kind().as_str(), e.http_status().unwrap_or(0))).or_default() += 1;
+                        *errors
+                            .entry(format!("{}:{}", e.kind().as_str(), e.http_status().unwrap_or(0)))
+                            .or_default() += 1;
                     }
                 }
                 max_wait = max_wait.max(t0.elapsed());

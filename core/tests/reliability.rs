@@ -54,7 +54,10 @@ fn garbage_and_html_answers_are_transport_errors() {
     let client = blocking::Client::new(env.with(&[("max_retries", "0")]).build().unwrap()).unwrap();
     env.mock.push_fault(FaultTarget::Token, Fault::Garbage, 1);
     let e = client.token().unwrap_err();
-    assert!(matches!(e, fiks_integrasjon::Error::Transport { problem: TransportProblem::InvalidResponse, .. }), "{e:?}");
+    assert!(
+        matches!(e, fiks_integrasjon::Error::Transport { problem: TransportProblem::InvalidResponse, .. }),
+        "{e:?}"
+    );
     env.mock.push_fault(FaultTarget::Token, Fault::Html502, 1);
     let e = client.token().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Transport);
@@ -64,7 +67,8 @@ fn garbage_and_html_answers_are_transport_errors() {
 #[test]
 fn slow_maskinporten_times_out_instead_of_hanging() {
     let env = common::env();
-    let client = blocking::Client::new(env.with(&[("timeout_seconds", "0.5"), ("max_retries", "0")]).build().unwrap()).unwrap();
+    let client =
+        blocking::Client::new(env.with(&[("timeout_seconds", "0.5"), ("max_retries", "0")]).build().unwrap()).unwrap();
     env.mock.set_token_delay(Duration::from_secs(3));
     let t0 = Instant::now();
     let e = client.token().unwrap_err();
@@ -79,7 +83,8 @@ fn unreachable_endpoint_is_a_connect_error() {
     drop(listener);
     let env = common::env();
     let url = format!("http://127.0.0.1:{port}/token");
-    let client = blocking::Client::new(env.with(&[("token_endpoint", &url), ("max_retries", "1")]).build().unwrap()).unwrap();
+    let client =
+        blocking::Client::new(env.with(&[("token_endpoint", &url), ("max_retries", "1")]).build().unwrap()).unwrap();
     let e = client.token().unwrap_err();
     assert!(matches!(e, fiks_integrasjon::Error::Transport { problem: TransportProblem::Connect, .. }), "{e:?}");
     assert_eq!(client.stats().token_requests, 2, "connect errors are retried");
@@ -101,7 +106,9 @@ fn a_401_on_a_cached_token_renews_it_once() {
 fn a_failed_background_refresh_keeps_serving_the_valid_token() {
     let env = common::env();
     env.mock.set_token_lifetime(3);
-    let client = blocking::Client::new(env.with(&[("refresh_ahead_seconds", "2"), ("max_retries", "0")]).build().unwrap()).unwrap();
+    let client =
+        blocking::Client::new(env.with(&[("refresh_ahead_seconds", "2"), ("max_retries", "0")]).build().unwrap())
+            .unwrap();
     let first = client.token().unwrap();
     env.mock.set_fault_cycle(FaultTarget::Token, vec![Fault::Status(503)]);
     std::thread::sleep(Duration::from_millis(1600));

@@ -1,1 +1,48 @@
-pub fn _x() {}
+//! A strict local Maskinporten and KS Fiks REST API, with its own test PKI, for testing
+//! `fiks-integrasjon` and its bindings.
+//!
+//! The mock is a real HTTP(S) server on 127.0.0.1. Its Maskinporten side (`POST /token`)
+//! verifies JWT grants the way Maskinporten does — signature, `x5c` chain against the mock CA
+//! or a registered `kid`, `aud` (trailing slash included), `iss`, orgnr, lifetime, `jti`
+//! replay, scopes, unknown claims — and answers Maskinporten's OAuth errors. Its Fiks side
+//! (under `/fiks`) checks the bearer token and the `IntegrasjonId`/`IntegrasjonPassord`
+//! headers and answers errors in Fiks' JSON format. Faults (5xx, 429 with `Retry-After`,
+//! delays, garbage, HTML from a proxy, dropped connections) can be injected per side.
+//!
+//! It shares no protocol code with the client, so it cannot quietly accept the client's
+//! mistakes.
+//!
+//! ```no_run
+//! use fiks_integrasjon_mock::{Fault, FaultTarget, MockOptions, MockServer};
+//!
+//! let mock = MockServer::start_blocking(MockOptions::default())?;
+//! let dir = std::env::temp_dir().join("fiks-mock-doc");
+//! let files = mock.pki().write_to(&dir)?;
+//! std::fs::write(dir.join("fiks.toml"), mock.config_toml(&files))?;
+//! mock.push_fault(FaultTarget::Token, Fault::Status(503), 1);
+//! // ... run the client against dir/fiks.toml ...
+//! assert_eq!(mock.counters().tokens_issued, 0);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+mod control;
+mod counters;
+mod faults;
+mod fiks_api;
+mod grant_check;
+mod maskinporten;
+mod pki;
+mod respond;
+mod router;
+mod server;
+mod state;
+mod tokens;
+
+pub use counters::{Counters, Rejection};
+pub use faults::{Fault, FaultSpec, FaultTarget};
+pub use pki::{DEFAULT_KID, DEFAULT_ORGNR, DEFAULT_PASSWORD, LeafOptions, Pki, PkiError, PkiFiles, PkiOptions};
+pub use server::{
+    DEFAULT_INTEGRASJON_ID, DEFAULT_INTEGRASJON_PASSORD, DEFAULT_ISSUER, DEFAULT_PERSON_TOKEN, MockOptions, MockServer,
+};

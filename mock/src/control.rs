@@ -1,0 +1,136 @@
+//! `/_mock/...`: the control endpoints for test suites in other languages (faults, token
+//! lifetime and delay, counters, reset). Never faulted, never authenticated: the mock only
+//! listens on loopback.
+
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper::{Method, Request};
+use serde_json::{Value, json};
+
+use crate::faults::{Fault, FaultTarget};
+use crate::respond::{Resp, json, read_body};
+use crate::state::{Shared, lock};
+
+/// The path prefix of the control endpoints.
+pub(crate) const PREFIX: &str = "/_mock/";
+
+fn bad(message: impl Into<String>) -> Resp {
+    json(400, &json!({"error": message.into()}))
+}
+
+fn ok() -> Resp {
+    json(200, &json!({"ok": true}))
+}
+
+fn faults_of(v: &Value, field: &str) -> Result<Vec<Fault>, String> {
+    let Some(items) = v.get(field).and_then(Value::as_array) else {
+        return Err(format!("'{field}' must be an array of fault strings"));
+    };
+    items
+        .iter()
+        .map(|f| {
+            f.as_str()
+                .ok_or_else(|| format!("every entry of '{field}' must be a string like \"503\""))
+                .and_then(Fault::parse)
+        })
+        .collect()
+}
+
+/// Answers a request under `/_mock/`.
+pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
+    let path = req.uri().path().to_string();
+    let method = req.method().clone();
+    let Some(action) = path.strip_prefix(PREFIX) else {
+        return json(404, &json!({"error": "unknown control endpoint"}));
+    };
+    if action == "counters" {
+        if method != Method::GET {
+            return json(405, &json!({"error": "use GET"}));
+        }
+        let c = lock(&shared.counters).clone();
+        return json(200, &json!(c));
+    }
+    if method != Method::POST {
+        return json(405, &json!({"error": "use POST"}));
+    }
+    let Some(body) = read_body(req.into_body()).await else {
+        return bad("the body could not be read");
+    };
+    let v: Value = if body.is_empty() {
+        Value::Null
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => return bad(format!("the body is not JSON: {e}")),
+        }
+    };
+    match action {
+        "faults" => set_faults(shared, &v),
+        "token-lifetime" => match v.get("secs").and_then(Value::as_u64) {
+            Some(secs) => {
+                shared.set_token_lifetime(secs);
+                ok()
+            }
+            None => bad("send {\"secs\": N}"),
+        },
+        "token-delay" => match v.get("ms").and_then(Value::as_u64) {
+            Some(ms) => {
+                shared.set_token_delay(Duration::from_millis(ms));
+                ok()
+            }
+            None => bad("send {\"ms\": N}"),
+        },
+        "reset" => {
+            shared.reset_all();
+            ok()
+        }
+        "revoke-tokens" => {
+            lock(&shared.tokens).clear();
+            ok()
+        }
+        _ => json(404, &json!({"error": "unknown control endpoint"})),
+    }
+}
+
+/// `{"target": "token", "faults": ["503", "429:1"], "times": 1}` queues;
+/// `{"target": "token", "cycle": [...]}` sets the cycle; `{"target": "token", "clear": true}`
+/// forgets both.
+fn set_faults(shared: &Shared, v: &Value) -> Resp {
+    let target = match v.get("target").and_then(Value::as_str).map(FaultTarget::parse) {
+        Some(Ok(t)) => t,
+        Some(Err(e)) => return bad(e),
+        None => return bad("'target' must be \"token\" or \"fiks\""),
+    };
+    if v.get("clear").and_then(Value::as_bool) == Some(true) {
+        lock(&shared.faults).book(target).clear();
+        return ok();
+    }
+    if v.get("cycle").is_some() {
+        return match faults_of(v, "cycle") {
+            Ok(cycle) => {
+                lock(&shared.faults).book(target).set_cycle(cycle);
+                ok()
+            }
+            Err(e) => bad(e),
+        };
+    }
+    let times = match v.get("times") {
+        None => 1,
+        Some(t) => match t.as_u64().and_then(|n| usize::try_from(n).ok()) {
+            Some(n) => n,
+            None => return bad("'times' must be a whole number"),
+        },
+    };
+    match faults_of(v, "faults") {
+        Ok(faults) => {
+            let mut all = lock(&shared.faults);
+            let book = all.book(target);
+            for f in faults {
+                book.push(f, times);
+            }
+            ok()
+        }
+        Err(e) => bad(e),
+    }
+}

@@ -1,0 +1,466 @@
+//! The HTTP(S) server on 127.0.0.1: options, start/stop, the router and fault injection.
+
+use std::fmt;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+
+use crate::counters::Counters;
+use crate::faults::{Fault, FaultTarget};
+use crate::grant_check::Trust;
+use crate::pki::{Pki, PkiFiles};
+use crate::state::{Shared, lock};
+use crate::{fiks_api, router};
+
+/// The default registered Maskinporten client id.
+pub const DEFAULT_ISSUER: &str = "fiks-mock-client";
+/// The default Fiks integration id.
+pub const DEFAULT_INTEGRASJON_ID: &str = "1e6a3a5b-3c7a-4c57-9a8e-6f2f4c6a0a01";
+/// The default Fiks integration password.
+pub const DEFAULT_INTEGRASJON_PASSORD: &str = "mock-integrasjon-passord";
+/// The default ID-porten "person" token the Fiks side accepts.
+pub const DEFAULT_PERSON_TOKEN: &str = "mock-person-token-7f3c9a2e5b8d4e1fa6c0b9d2e4f81a37";
+
+/// How the mock is set up.
+///
+/// ```
+/// let opts = fiks_integrasjon_mock::MockOptions { token_lifetime_secs: 5, ..Default::default() };
+/// assert_eq!(opts.issuer, "fiks-mock-client");
+/// assert_eq!(opts.allowed_scopes, ["ks:fiks", "ks:fiks:test", "difitest:test2"]);
+/// ```
+#[derive(Clone)]
+pub struct MockOptions {
+    /// The registered Maskinporten client id grants must carry in `iss`.
+    pub issuer: String,
+    /// The orgnr registered for the client; `None` means the PKI's orgnr.
+    pub client_orgnr: Option<String>,
+    /// Scopes the client may ask for.
+    pub allowed_scopes: Vec<String>,
+    /// `expires_in` of issued tokens (change it later with [`MockServer::set_token_lifetime`]).
+    pub token_lifetime_secs: u64,
+    /// The Fiks integration id (`IntegrasjonId`).
+    pub integrasjon_id: String,
+    /// The Fiks integration password (`IntegrasjonPassord`).
+    pub integrasjon_passord: String,
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Serve HTTPS (certificate for `localhost` and 127.0.0.1 from the mock CA).
+    pub tls: bool,
+    /// The ID-porten person token the Fiks side accepts instead of a Maskinporten token.
+    pub person_token: String,
+    /// The PKI to trust; `None` generates one.
+    pub pki: Option<Pki>,
+}
+
+impl Default for MockOptions {
+    fn default() -> Self {
+        Self {
+            issuer: DEFAULT_ISSUER.to_string(),
+            client_orgnr: None,
+            allowed_scopes: ["ks:fiks", "ks:fiks:test", "difitest:test2"].map(String::from).to_vec(),
+            token_lifetime_secs: 120,
+            integrasjon_id: DEFAULT_INTEGRASJON_ID.to_string(),
+            integrasjon_passord: DEFAULT_INTEGRASJON_PASSORD.to_string(),
+            port: 0,
+            tls: false,
+            person_token: DEFAULT_PERSON_TOKEN.to_string(),
+            pki: None,
+        }
+    }
+}
+
+impl fmt::Debug for MockOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockOptions")
+            .field("issuer", &self.issuer)
+            .field("client_orgnr", &self.client_orgnr)
+            .field("allowed_scopes", &self.allowed_scopes)
+            .field("token_lifetime_secs", &self.token_lifetime_secs)
+            .field("integrasjon_id", &self.integrasjon_id)
+            .field("integrasjon_passord", &"<redacted>")
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("person_token", &"<redacted>")
+            .field("pki", &self.pki)
+            .finish()
+    }
+}
+
+/// A running mock. Dropping it stops the server.
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// use fiks_integrasjon_mock::{MockOptions, MockServer};
+/// let mock = MockServer::start(MockOptions::default()).await?;
+/// assert!(mock.audience().ends_with('/'));
+/// assert_eq!(mock.token_endpoint(), format!("{}/token", mock.base_url()));
+/// # Ok(()) }
+/// ```
+pub struct MockServer {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    /// For [`MockServer::start_blocking`]: the runtime thread and its "stopped" signal.
+    runtime: Option<(std::thread::JoinHandle<()>, std::sync::mpsc::Receiver<()>)>,
+}
+
+impl fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockServer").field("base_url", &self.shared.base_url).finish_non_exhaustive()
+    }
+}
+
+/// A server that is bound and ready to accept.
+struct Bound {
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+}
+
+fn tls_acceptor(pki: &Pki) -> io::Result<TlsAcceptor> {
+    let (cert, key) = pki.server_identity()?;
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(io::Error::other)?
+        .with_no_client_auth()
+        .with_single_cert(vec![CertificateDer::from(cert)], PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)))
+        .map_err(io::Error::other)?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+fn registered_key(pki: &Pki) -> io::Result<Vec<u8>> {
+    let (_, cert) = x509_parser::parse_x509_certificate(pki.leaf_der())
+        .map_err(|e| io::Error::other(format!("mock PKI leaf: {e}")))?;
+    Ok(cert.public_key().subject_public_key.data.to_vec())
+}
+
+async fn bind(mut options: MockOptions) -> io::Result<Bound> {
+    let pki = match options.pki.clone() {
+        Some(p) => p,
+        None => tokio::task::spawn_blocking(Pki::generate).await.map_err(io::Error::other)??,
+    };
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, options.port))).await?;
+    let port = listener.local_addr()?.port();
+    let (tls, base_url) = if options.tls {
+        let pki = pki.clone();
+        let acceptor = tokio::task::spawn_blocking(move || tls_acceptor(&pki)).await.map_err(io::Error::other)??;
+        (Some(acceptor), format!("https://localhost:{port}"))
+    } else {
+        (None, format!("http://127.0.0.1:{port}"))
+    };
+    let trust = Trust {
+        ca_der: pki.ca_der().to_vec(),
+        intermediate_der: pki.intermediate_der().to_vec(),
+        kid: pki.kid().to_string(),
+        kid_public_key: registered_key(&pki)?,
+    };
+    let client_orgnr = options.client_orgnr.clone().unwrap_or_else(|| pki.orgnr().to_string());
+    options.client_orgnr = Some(client_orgnr.clone());
+    options.pki = Some(pki.clone());
+    options.port = port;
+    let shared = Arc::new(Shared::new(options, pki, client_orgnr, trust, base_url));
+    Ok(Bound { listener, tls, shared })
+}
+
+/// Accepts connections until `shutdown` turns true.
+async fn serve(bound: Bound, mut shutdown: watch::Receiver<bool>) {
+    let Bound { listener, tls, shared } = bound;
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = shutdown.wait_for(|stop| *stop) => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                tracing::debug!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        let shutdown = shutdown.clone();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            match tls {
+                None => serve_connection(stream, shared, shutdown).await,
+                Some(acceptor) => {
+                    let handshake = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream));
+                    match handshake.await {
+                        Ok(Ok(tls_stream)) => serve_connection(tls_stream, shared, shutdown).await,
+                        Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
+                    }
+                }
+            }
+        });
+    }
+}
+
+async fn serve_connection<I>(io: I, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| {
+        let shared = shared.clone();
+        async move { router::dispatch(&shared, req).await }
+    });
+    let conn = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(io), service);
+    tokio::select! {
+        r = conn => if let Err(e) = r { tracing::trace!("connection ended: {e}") },
+        _ = shutdown.wait_for(|stop| *stop) => {}
+    }
+}
+
+fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+impl MockServer {
+    /// Generates the PKI (unless given), binds 127.0.0.1 and serves on the current tokio
+    /// runtime until dropped.
+    pub async fn start(options: MockOptions) -> io::Result<MockServer> {
+        let bound = bind(options).await?;
+        let (shutdown, rx) = watch::channel(false);
+        let shared = bound.shared.clone();
+        let addr = bound.listener.local_addr()?;
+        tokio::spawn(serve(bound, rx));
+        Ok(MockServer { shared, addr, shutdown, runtime: None })
+    }
+
+    /// Like [`MockServer::start`], on a runtime thread of its own: for synchronous tests and
+    /// for harnesses in other languages. May be called inside or outside a tokio runtime.
+    pub fn start_blocking(options: MockOptions) -> io::Result<MockServer> {
+        let (shutdown, rx) = watch::channel(false);
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<(Arc<Shared>, SocketAddr)>>();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new().name("fiks-integrasjon-mock".into()).spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("fiks-integrasjon-mock-worker")
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                let bound = match bind(options).await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let addr = match bound.listener.local_addr() {
+                    Ok(a) => a,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = ready_tx.send(Ok((bound.shared.clone(), addr)));
+                serve(bound, rx).await;
+            });
+            runtime.shutdown_timeout(Duration::from_millis(200));
+            let _ = done_tx.send(());
+        })?;
+        let (shared, addr) = ready_rx
+            .recv()
+            .map_err(|_| io::Error::other("the mock's runtime thread stopped before it was ready"))??;
+        Ok(MockServer { shared, addr, shutdown, runtime: Some((thread, done_rx)) })
+    }
+
+    /// `http://127.0.0.1:PORT`, or `https://localhost:PORT` with TLS.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// The socket address the mock listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The Maskinporten issuer id grants must carry in `aud`: the base URL with a trailing
+    /// slash, like `https://maskinporten.no/`.
+    pub fn audience(&self) -> String {
+        self.shared.audience().to_string()
+    }
+
+    /// The token endpoint, `base_url + "/token"`.
+    pub fn token_endpoint(&self) -> String {
+        format!("{}/token", self.shared.base_url)
+    }
+
+    /// The Fiks API base URL, `base_url + "/fiks"` (a base with a path prefix, on purpose).
+    pub fn fiks_base_url(&self) -> String {
+        format!("{}{}", self.shared.base_url, fiks_api::PREFIX)
+    }
+
+    /// The authorization server metadata URL (`/.well-known/oauth-authorization-server`).
+    pub fn metadata_url(&self) -> String {
+        format!("{}/.well-known/oauth-authorization-server", self.shared.base_url)
+    }
+
+    /// The control endpoints' base, `base_url + "/_mock"`.
+    pub fn control_url(&self) -> String {
+        format!("{}/_mock", self.shared.base_url)
+    }
+
+    /// The PKI the mock trusts (and whose files a client should use).
+    pub fn pki(&self) -> &Pki {
+        &self.shared.pki
+    }
+
+    /// The options in force, with `pki`, `client_orgnr` and `port` filled in.
+    pub fn options(&self) -> &MockOptions {
+        &self.shared.options
+    }
+
+    /// The ID-porten person token the Fiks side accepts.
+    pub fn person_token(&self) -> &str {
+        &self.shared.options.person_token
+    }
+
+    /// A ready `fiks.toml` for the client, pointing at this mock and at `files.p12`
+    /// (plus `ca_file` with TLS).
+    pub fn config_toml(&self, files: &PkiFiles) -> String {
+        let o = &self.shared.options;
+        let mut lines = vec![
+            "# fiks.toml for the local fiks-integrasjon-mock".to_string(),
+            format!("audience = {}", toml_string(&self.audience())),
+            format!("token_endpoint = {}", toml_string(&self.token_endpoint())),
+            format!("fiks_base_url = {}", toml_string(&self.fiks_base_url())),
+            format!("issuer = {}", toml_string(&o.issuer)),
+            format!("scopes = {}", toml_string(fiks_api::FIKS_SCOPE)),
+            format!("certificate = {}", toml_string(&files.p12.to_string_lossy())),
+            format!("certificate_password = {}", toml_string(self.shared.pki.password())),
+            format!("integrasjon_id = {}", toml_string(&o.integrasjon_id)),
+            format!("integrasjon_passord = {}", toml_string(&o.integrasjon_passord)),
+        ];
+        if o.tls {
+            lines.push(format!("ca_file = {}", toml_string(&files.ca_pem.to_string_lossy())));
+        }
+        lines.join("\n") + "\n"
+    }
+
+    /// Everything a test harness needs to know, as the binary prints it: URLs, ids, secrets
+    /// and file paths (`config` is where the `fiks.toml` was written).
+    pub fn describe(&self, files: &PkiFiles, config: &Path) -> Value {
+        let o = &self.shared.options;
+        let p = |path: &Path| path.to_string_lossy().into_owned();
+        json!({
+            "base_url": self.base_url(),
+            "audience": self.audience(),
+            "token_endpoint": self.token_endpoint(),
+            "fiks_base_url": self.fiks_base_url(),
+            "issuer": o.issuer,
+            "integrasjon_id": o.integrasjon_id,
+            "integrasjon_passord": o.integrasjon_passord,
+            "person_token": o.person_token,
+            "dir": p(&files.dir),
+            "config": p(config),
+            "p12": p(&files.p12),
+            "p12_legacy": p(&files.p12_legacy),
+            "chain_pem": p(&files.chain_pem),
+            "key_pem": p(&files.key_pem),
+            "key_pkcs1_pem": p(&files.key_pkcs1_pem),
+            "key_encrypted_pem": p(&files.key_encrypted_pem),
+            "ca_pem": p(&files.ca_pem),
+            "password": self.shared.pki.password(),
+            "orgnr": self.shared.pki.orgnr(),
+            "kid": self.shared.pki.kid(),
+        })
+    }
+
+    /// A snapshot of the counters.
+    pub fn counters(&self) -> Counters {
+        lock(&self.shared.counters).clone()
+    }
+
+    /// Sets every counter back to zero.
+    pub fn reset_counters(&self) {
+        *lock(&self.shared.counters) = Counters::default();
+    }
+
+    /// Counters to zero, faults cleared, token lifetime and delay back to the options
+    /// (what `POST /_mock/reset` does). Issued tokens stay valid.
+    pub fn reset(&self) {
+        self.shared.reset_all();
+    }
+
+    /// Changes `expires_in` of tokens issued from now on.
+    pub fn set_token_lifetime(&self, secs: u64) {
+        self.shared.set_token_lifetime(secs);
+    }
+
+    /// Holds back every answer of the token endpoint (injected faults excepted) until this long
+    /// after the request arrived; zero turns it off.
+    pub fn set_token_delay(&self, delay: Duration) {
+        self.shared.set_token_delay(delay);
+    }
+
+    /// Queues `fault` for the next `times` requests to `target`.
+    pub fn push_fault(&self, target: FaultTarget, fault: Fault, times: usize) {
+        lock(&self.shared.faults).book(target).push(fault, times);
+    }
+
+    /// Every request to `target` takes the next fault of the cycle ([`Fault::None`] answers
+    /// normally); queued faults come first. An empty cycle clears it.
+    pub fn set_fault_cycle(&self, target: FaultTarget, cycle: Vec<Fault>) {
+        lock(&self.shared.faults).book(target).set_cycle(cycle);
+    }
+
+    /// Forgets the queued faults and the cycle of `target`.
+    pub fn clear_faults(&self, target: FaultTarget) {
+        lock(&self.shared.faults).book(target).clear();
+    }
+
+    /// Forgets every issued access token: the Fiks side answers 401 for them from now on.
+    pub fn revoke_tokens(&self) {
+        lock(&self.shared.tokens).clear();
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some((thread, done)) = self.runtime.take()
+            && done.recv_timeout(Duration::from_secs(2)).is_ok()
+        {
+            let _ = thread.join();
+        }
+    }
+}

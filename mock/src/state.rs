@@ -1,0 +1,110 @@
+//! The state one running mock shares between its connections.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::counters::Counters;
+use crate::faults::{Fault, FaultBook, FaultTarget};
+use crate::grant_check::Trust;
+use crate::pki::Pki;
+use crate::server::MockOptions;
+use crate::tokens::{JtiLedger, TokenStore};
+
+/// Locks a mutex, carrying on with the data if another thread panicked while holding it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Seconds since the epoch.
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// Queued and cycling faults of both targets.
+#[derive(Debug, Default)]
+pub(crate) struct Faults {
+    pub token: FaultBook,
+    pub fiks: FaultBook,
+}
+
+impl Faults {
+    pub(crate) fn book(&mut self, target: FaultTarget) -> &mut FaultBook {
+        match target {
+            FaultTarget::Token => &mut self.token,
+            FaultTarget::Fiks => &mut self.fiks,
+        }
+    }
+}
+
+/// Everything a running mock knows.
+pub(crate) struct Shared {
+    /// The options, with `pki` and `client_orgnr` filled in.
+    pub options: MockOptions,
+    pub pki: Pki,
+    pub client_orgnr: String,
+    pub trust: Trust,
+    /// `http://127.0.0.1:PORT` or `https://localhost:PORT`.
+    pub base_url: String,
+    audience: String,
+    token_lifetime: AtomicU64,
+    token_delay_ms: AtomicU64,
+    pub counters: Mutex<Counters>,
+    pub faults: Mutex<Faults>,
+    pub tokens: Mutex<TokenStore>,
+    pub jtis: Mutex<JtiLedger>,
+}
+
+impl Shared {
+    pub(crate) fn new(options: MockOptions, pki: Pki, client_orgnr: String, trust: Trust, base_url: String) -> Self {
+        Self {
+            audience: format!("{base_url}/"),
+            token_lifetime: AtomicU64::new(options.token_lifetime_secs),
+            token_delay_ms: AtomicU64::new(0),
+            options,
+            pki,
+            client_orgnr,
+            trust,
+            base_url,
+            counters: Mutex::default(),
+            faults: Mutex::default(),
+            tokens: Mutex::default(),
+            jtis: Mutex::default(),
+        }
+    }
+
+    /// The Maskinporten issuer id the grants must name in `aud` (with the trailing slash).
+    pub(crate) fn audience(&self) -> &str {
+        &self.audience
+    }
+
+    pub(crate) fn token_lifetime(&self) -> u64 {
+        self.token_lifetime.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_token_lifetime(&self, secs: u64) {
+        self.token_lifetime.store(secs, Ordering::Relaxed);
+    }
+
+    pub(crate) fn token_delay(&self) -> Duration {
+        Duration::from_millis(self.token_delay_ms.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn set_token_delay(&self, delay: Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.token_delay_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// The fault for a request to `target` that just arrived (usually [`Fault::None`]).
+    pub(crate) fn take_fault(&self, target: FaultTarget) -> Fault {
+        lock(&self.faults).book(target).take()
+    }
+
+    /// Counters back to zero, faults cleared, token lifetime and delay back to the options.
+    pub(crate) fn reset_all(&self) {
+        *lock(&self.counters) = Counters::default();
+        *lock(&self.faults) = Faults::default();
+        self.set_token_lifetime(self.options.token_lifetime_secs);
+        self.set_token_delay(Duration::ZERO);
+    }
+}

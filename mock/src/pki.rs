@@ -381,6 +381,24 @@ impl Pki {
         write_secret(path, bundle.to_string().as_bytes())
     }
 
+    /// The PKI saved at `path` if it is younger than `max_age`, else a new one saved there
+    /// (under a temporary name, then renamed, so parallel processes never read half a file).
+    /// Test suites use it to pay for RSA key generation once rather than once per process.
+    pub fn load_or_generate(path: &Path, max_age: Duration) -> Result<Pki, PkiError> {
+        let fresh = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age < max_age));
+        if fresh && let Ok(p) = Pki::load(path) {
+            return Ok(p);
+        }
+        let p = Pki::generate()?;
+        let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+        if p.save(&tmp).is_ok() {
+            let _ = std::fs::rename(&tmp, path);
+        }
+        Ok(p)
+    }
+
     /// Loads a PKI written by [`Pki::save`].
     pub fn load(path: &Path) -> io::Result<Pki> {
         let text = std::fs::read_to_string(path)?;

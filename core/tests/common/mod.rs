@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use fiks_integrasjon::{Config, ConfigBuilder};
-use fiks_integrasjon_mock::{MockOptions, MockServer, PkiFiles};
+use fiks_integrasjon_mock::{MockOptions, MockServer, Pki, PkiFiles};
 
 pub struct Env {
     pub mock: MockServer,
@@ -10,11 +10,21 @@ pub struct Env {
     pub dir: tempfile::TempDir,
 }
 
+/// One PKI for every test process (nextest runs each test in its own): RSA key generation is
+/// the slow part, so the PKI is kept in the target directory for a day.
+pub fn pki() -> Pki {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fiks-integrasjon-core-test-pki.json");
+    Pki::load_or_generate(&path, std::time::Duration::from_secs(86_400)).expect("test PKI")
+}
+
 pub fn env() -> Env {
     env_with(MockOptions::default())
 }
 
-pub fn env_with(options: MockOptions) -> Env {
+pub fn env_with(mut options: MockOptions) -> Env {
+    if options.pki.is_none() {
+        options.pki = Some(pki());
+    }
     let mock = MockServer::start_blocking(options).expect("mock starts");
     let dir = tempfile::tempdir().expect("tempdir");
     let files = mock.pki().write_to(dir.path()).expect("pki written");

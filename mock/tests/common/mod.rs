@@ -27,18 +27,7 @@ pub fn pki() -> Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();
     PKI.get_or_init(|| {
         let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fiks-integrasjon-mock-test-pki.json");
-        let fresh = std::fs::metadata(&path)
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age < std::time::Duration::from_secs(86_400)));
-        if fresh && let Ok(p) = Pki::load(&path) {
-            return p;
-        }
-        let p = Pki::generate().expect("test PKI");
-        let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-        if p.save(&tmp).is_ok() {
-            let _ = std::fs::rename(&tmp, &path);
-        }
-        p
+        Pki::load_or_generate(&path, std::time::Duration::from_secs(86_400)).expect("test PKI")
     })
     .clone()
 }

@@ -95,6 +95,5 @@ fn mutated_pkcs12_never_panics() {
 }
 
 fn rand_index(rng: &mut proptest::test_runner::TestRng) -> usize {
-    use proptest::prelude::Rng;
     rng.random::<u64>() as usize
 }

@@ -1,0 +1,256 @@
+//! The command line: every command, flag and help text (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+use fiks_integrasjon_mock::FaultSpec;
+
+/// The exit codes, as the top-level `--help` and the README list them.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:\n\
+        \x20 0  success\n\
+        \x20 1  the Fiks API answered an error (its fields and errorId on stderr)\n\
+        \x20 2  usage or configuration error\n\
+        \x20 3  certificate error (unreadable, wrong password, expired, key mismatch, self-signed)\n\
+        \x20 4  Maskinporten refused the token request\n\
+        \x20 5  network, TLS or timeout"
+    };
+}
+
+/// Where configuration comes from, for the top-level `--help`.
+macro_rules! config_help {
+    () => {
+        "Configuration:\n\
+        \x20 --config FILE, else $FIKS_CONFIG, else ./fiks.toml when present; FIKS_<KEY> environment\n\
+        \x20 variables override the file, and --set KEY=VALUE overrides both. Keys: environment, issuer,\n\
+        \x20 scopes, certificate, certificate_password, private_key, key_id, audience, token_endpoint,\n\
+        \x20 resource, consumer_org, on_behalf_of, pid, integrasjon_id, integrasjon_passord,\n\
+        \x20 fiks_base_url, person_token, ca_file, timeout_seconds, connect_timeout_seconds,\n\
+        \x20 refresh_ahead_seconds, max_retries, retry_deadline_seconds.\n\
+        \x20 Prefer FIKS_CERTIFICATE_PASSWORD / FIKS_INTEGRASJON_PASSORD over --set for secrets: flags\n\
+        \x20 are visible to other users in the process list."
+    };
+}
+
+/// Examples for the top-level `--help`.
+macro_rules! main_examples {
+    () => {
+        "Examples:\n\
+        \x20 fiks-integrasjon demo                          # the whole flow against a built-in mock\n\
+        \x20 fiks-integrasjon mock --dir ./mock             # a local Maskinporten + Fiks API\n\
+        \x20 fiks-integrasjon --config ./mock/fiks.toml token\n\
+        \x20 fiks-integrasjon headers | curl -H @- https://api.fiks.test.ks.no/...\n\
+        \x20 fiks-integrasjon call POST /innsyn-sok/api/v1/sok --data '{\"sok\": \"byggesak\"}'\n\
+        \x20 fiks-integrasjon cert-info --set certificate=virksomhet.p12"
+    };
+}
+
+/// `fiks-integrasjon`: act as a KS Fiks-platform integrasjon from the shell.
+#[derive(Debug, Parser)]
+#[command(
+    name = "fiks-integrasjon",
+    version,
+    about = "Maskinporten tokens, Fiks headers and Fiks API calls for a KS Fiks integrasjon",
+    long_about = "Maskinporten tokens, Fiks headers and Fiks API calls for a KS Fiks integrasjon.\n\n\
+        Gets a Maskinporten access token with a virksomhetssertifikat, prints the three Fiks headers \
+        (Authorization, IntegrasjonId, IntegrasjonPassord), calls Fiks REST APIs and shows their errors \
+        readably. `mock` runs a strict local Maskinporten + Fiks API and `demo` walks the whole flow \
+        against it. Logs go to stderr: -v, -vv or RUST_LOG (EnvFilter syntax). Colour only on a \
+        terminal, never with NO_COLOR.",
+    after_help = concat!(main_examples!(), "\n\n", config_help!(), "\n\n", exit_codes!()),
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Configuration file (TOML) [default: $FIKS_CONFIG, else ./fiks.toml when present]
+    #[arg(long, short = 'c', global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Set a configuration key; overrides the file and FIKS_<KEY> variables (repeatable)
+    #[arg(long = "set", global = true, value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// More logs on stderr: -v info, -vv debug, -vvv trace (without it: RUST_LOG, else warnings)
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a Maskinporten access token
+    #[command(
+        long_about = "Print a Maskinporten access token.\n\n\
+            Signs a grant with the virksomhetssertifikat, sends it to Maskinporten and prints the access \
+            token alone on one line (or, with --json, {access_token, token_type, expires_in, scope}). \
+            This command exists to print a secret: keep its output out of logs.",
+        after_help = concat!(
+            "Examples:\n",
+            "  fiks-integrasjon token\n",
+            "  fiks-integrasjon token --scope ks:fiks --scope difitest:test2 --json\n",
+            "  TOKEN=$(fiks-integrasjon --config fiks.toml token)\n",
+            "\n",
+            "Exit codes: 0 success, 2 usage/configuration, 3 certificate, 4 Maskinporten refused, 5 network/TLS/timeout"
+        )
+    )]
+    Token(TokenArgs),
+    /// Print the three Fiks headers as `Name: value` lines
+    #[command(
+        long_about = "Print the three Fiks headers as `Name: value` lines: Authorization (Bearer token), \
+            IntegrasjonId and IntegrasjonPassord, ready for curl (`-H @-`) or httpie. \
+            This command exists to print secrets: keep its output out of logs.",
+        after_help = concat!(
+            "Examples:\n",
+            "  fiks-integrasjon headers | curl -H @- -d @sok.json $FIKS_URL/innsyn-sok/api/v1/sok\n",
+            "  fiks-integrasjon headers | sed 's/: /:/' | xargs -d '\\n' http POST $FIKS_URL/sok sok=byggesak\n",
+            "  fiks-integrasjon headers --json\n",
+            "\n",
+            "Exit codes: 0 success, 2 usage/configuration, 3 certificate, 4 Maskinporten refused, 5 network/TLS/timeout"
+        )
+    )]
+    Headers(HeadersArgs),
+    /// Call a Fiks API with the Fiks headers and print the answer
+    #[command(
+        long_about = "Call a Fiks API, like httpie: sends METHOD to PATH_OR_URL (a path joined to \
+            `fiks_base_url`, or a full URL on the same host) with the Fiks headers, and prints the \
+            answer's body on stdout (pretty JSON when it is JSON and stdout is a terminal). A Fiks \
+            error is shown readably on stderr (status, message, errorCode, errorJson and the errorId \
+            KS support asks for) and exits with 1.",
+        after_help = concat!(
+            "Examples:\n",
+            "  fiks-integrasjon call POST /innsyn-sok/api/v1/sok --data '{\"sok\": \"byggesak\"}'\n",
+            "  fiks-integrasjon call POST /innsyn-sok/api/v1/sok --data @sok.json\n",
+            "  echo '{\"sok\": \"byggesak\"}' | fiks-integrasjon call POST /innsyn-sok/api/v1/sok --data @-\n",
+            "  fiks-integrasjon call GET /status/404            # against the mock: a Fiks error, exit 1\n",
+            "  fiks-integrasjon call PUT /tjeneste/api/v1/x -d @doc.xml -H 'Content-Type: application/xml'\n",
+            "\n",
+            "Exit codes: 0 success, 1 the Fiks API answered an error, 2 usage/configuration, 3 certificate, 4 Maskinporten refused, 5 network/TLS/timeout"
+        )
+    )]
+    Call(CallArgs),
+    /// Describe the configured certificate and check it
+    #[command(
+        name = "cert-info",
+        long_about = "Describe the configured virksomhetssertifikat: subject, orgnr, issuer, serial, \
+            validity and days left, chain length, whether the key matches the certificate and whether \
+            it is self-signed (Maskinporten rejects those). Works on expired and mismatched \
+            certificates too: it reports, then exits 3. Fewer than 30 days left is a warning. \
+            Needs only `certificate` (and its password or `private_key`).",
+        after_help = concat!(
+            "Examples:\n",
+            "  fiks-integrasjon cert-info\n",
+            "  FIKS_CERTIFICATE_PASSWORD=... fiks-integrasjon cert-info --set certificate=virksomhet.p12\n",
+            "  fiks-integrasjon cert-info --json | jq .days_left\n",
+            "\n",
+            "Exit codes: 0 usable (maybe with a warning), 2 usage/configuration, 3 unreadable, wrong password, expired, not yet valid, key mismatch, or self-signed under an `environment` preset"
+        )
+    )]
+    CertInfo(CertInfoArgs),
+    /// Run the local mock Maskinporten + Fiks API until stopped
+    #[command(
+        long_about = "Run the strict local mock of Maskinporten and a Fiks API on 127.0.0.1 until \
+            stopped (Ctrl-C or SIGTERM). Writes its test PKI (virksomhet.p12, chain.pem, key.pem, \
+            ca.pem, ...) and a ready fiks.toml into DIR and prints how to use them. Without --dir \
+            the files go to a temporary directory that is removed when the mock stops.",
+        after_help = concat!(
+            "Examples:\n",
+            "  fiks-integrasjon mock --dir ./mock\n",
+            "  fiks-integrasjon mock --port 8088 --fault token:503 --fault fiks:429:2*3\n",
+            "  fiks-integrasjon --config ./mock/fiks.toml call GET /status/404   # in another shell\n",
+            "\n",
+            "Faults: TARGET:MODE[*N] with TARGET token or fiks and MODE a 5xx status, 429, 429:SECS, delay:Ns, delay:Nms, garbage, html502, drop or none. *N applies it to the next N requests (default 1); a bare * to every request.\n",
+            "\n",
+            "Exit codes: 0 stopped, 2 usage (bad flag, port in use, DIR not writable)"
+        )
+    )]
+    Mock(MockArgs),
+    /// Walk the whole flow against an in-process mock (no network, no files)
+    #[command(
+        long_about = "Walk the whole flow against a mock started in-process, printing each step: \
+            certificate loaded, grant built, token received, headers, a search call, a deliberately \
+            failing call with its parsed Fiks error, and a second token served from the cache. \
+            Needs no network and no files, and takes a second or two. Exits non-zero when a step \
+            does not behave as expected, so it doubles as a smoke test.",
+        after_help = concat!(
+            "Examples:\n",
+            "  cargo run --release -p fiks-integrasjon-cli -- demo\n",
+            "  NO_COLOR=1 fiks-integrasjon demo > demo.txt\n",
+            "\n",
+            "Exit codes: 0 every step behaved as expected; otherwise the code of the failing step (1 for a check that failed without an error)"
+        )
+    )]
+    Demo,
+}
+
+/// `token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Ask for this scope instead of the configured `scopes` (repeatable)
+    #[arg(long = "scope", short = 's', value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    /// Print {access_token, token_type, expires_in, scope} as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `headers`.
+#[derive(Debug, Args)]
+pub struct HeadersArgs {
+    /// Print the headers as one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `call`.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// HTTP method: GET, POST, PUT, PATCH, DELETE, ...
+    #[arg(value_name = "METHOD")]
+    pub method: String,
+    /// A path joined to `fiks_base_url` (/innsyn-sok/api/v1/sok), or a full URL on the same host
+    #[arg(value_name = "PATH_OR_URL")]
+    pub path: String,
+    /// The body: JSON text, @FILE to read a file, or @- to read stdin
+    #[arg(long, short = 'd', value_name = "JSON|@FILE|@-")]
+    pub data: Option<String>,
+    /// An extra request header, `Name: value` (repeatable)
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// Pretty-print a JSON answer even when stdout is not a terminal
+    #[arg(long)]
+    pub pretty: bool,
+}
+
+/// `cert-info`.
+#[derive(Debug, Args)]
+pub struct CertInfoArgs {
+    /// Print the description as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `mock`.
+#[derive(Debug, Args)]
+pub struct MockArgs {
+    /// Port on 127.0.0.1 (0 picks a free one)
+    #[arg(long, short = 'p', default_value_t = 0, value_name = "N")]
+    pub port: u16,
+    /// Where to write the test PKI and fiks.toml (kept) [default: a temporary directory, removed at exit]
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Inject a fault, TARGET:MODE[*N] (repeatable; see below)
+    #[arg(long = "fault", value_name = "TARGET:MODE")]
+    pub faults: Vec<FaultSpec>,
+    /// Serve HTTPS with a certificate from the mock CA (fiks.toml then carries `ca_file`)
+    #[arg(long)]
+    pub tls: bool,
+}

@@ -1,0 +1,29 @@
+//! `headers`: prints the three Fiks headers, ready for curl (`-H @-`) or httpie.
+
+use fiks_integrasjon::blocking;
+
+use crate::args::{Global, HeadersArgs};
+use crate::failure::Failure;
+use crate::{output, settings};
+
+/// Gets a token and prints `Authorization`, `IntegrasjonId` and `IntegrasjonPassord`.
+pub fn run(global: &Global, args: &HeadersArgs) -> Result<(), Failure> {
+    let loaded = settings::load(global)?;
+    let config = loaded.build()?;
+    if config.integrasjon_id().is_none() {
+        return Err(Failure::usage(
+            "`integrasjon_id` and `integrasjon_passord` are not set: the Fiks headers need them",
+            "set both (from Fiks-konfigurasjon) in the config file or as FIKS_INTEGRASJON_ID / FIKS_INTEGRASJON_PASSORD",
+        ));
+    }
+    let client = blocking::Client::new(config)?;
+    let headers = client.headers()?;
+    let text = if args.json {
+        let map: serde_json::Map<String, serde_json::Value> =
+            headers.iter().map(|(name, value)| (name.to_string(), serde_json::Value::from(value))).collect();
+        format!("{}\n", serde_json::Value::Object(map))
+    } else {
+        headers.iter().map(|(name, value)| format!("{name}: {value}\n")).collect()
+    };
+    output::write_stdout(text.as_bytes())
+}

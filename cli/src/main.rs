@@ -1,0 +1,39 @@
+//! `fiks-integrasjon`: Maskinporten tokens, the Fiks headers and Fiks API calls from the shell,
+//! plus a local mock and a demo of the whole flow.
+//!
+//! Exit codes: 0 success, 1 the Fiks API answered an error, 2 usage or configuration error,
+//! 3 certificate error, 4 Maskinporten refused, 5 network/TLS/timeout.
+#![forbid(unsafe_code)]
+
+mod args;
+mod commands;
+mod failure;
+mod logging;
+mod output;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init(cli.global.verbose);
+    let result = match cli.command {
+        Command::Token(a) => commands::token::run(&cli.global, &a),
+        Command::Headers(a) => commands::headers::run(&cli.global, &a),
+        Command::Call(a) => commands::call::run(&cli.global, &a),
+        Command::CertInfo(a) => commands::cert_info::run(&cli.global, &a),
+        Command::Mock(a) => commands::mock::run(&a),
+        Command::Demo => commands::demo::run(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            failure::report(&f);
+            ExitCode::from(f.code)
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Where the configuration comes from: `--config FILE`, else `FIKS_CONFIG`, else `./fiks.toml`
+//! when present; then `FIKS_<KEY>` variables; then `--set key=value` flags (highest).
+//! The library's precedence does the layering: explicit > environment > file > preset.
+
+use std::path::{Path, PathBuf};
+
+use fiks_integrasjon::{Config, ConfigBuilder, Error};
+
+use crate::args::Global;
+use crate::failure::Failure;
+
+/// The file looked for in the current directory when neither `--config` nor `FIKS_CONFIG` is given.
+pub const DEFAULT_FILE: &str = "fiks.toml";
+
+/// A configuration builder with every layer loaded, and where its file came from.
+pub struct Loaded {
+    /// The layered builder.
+    pub builder: ConfigBuilder,
+    /// The configuration file read, if any.
+    pub file: Option<PathBuf>,
+}
+
+/// Which configuration file to read: `--config`, else `FIKS_CONFIG`, else `./fiks.toml` when
+/// it exists.
+pub fn config_file(global: &Global) -> Option<PathBuf> {
+    if let Some(p) = &global.config {
+        return Some(p.clone());
+    }
+    if let Some(p) = std::env::var_os("FIKS_CONFIG").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let local = Path::new(DEFAULT_FILE);
+    local.is_file().then(|| local.to_path_buf())
+}
+
+/// Loads the file, the `FIKS_<KEY>` variables and the `--set` flags.
+pub fn load(global: &Global) -> Result<Loaded, Failure> {
+    let mut builder = Config::builder();
+    let file = config_file(global);
+    if let Some(path) = &file {
+        builder.load_file(path).map_err(|e| {
+            let hint = if path.is_file() {
+                "fix the file: `key = \"value\"` lines with the keys listed in --help"
+            } else {
+                "give an existing file with --config or FIKS_CONFIG (`fiks-integrasjon mock --dir DIR` writes a ready one)"
+            };
+            Failure::from(e).hinted(hint)
+        })?;
+    }
+    builder.load_env()?;
+    for pair in &global.set {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(Failure::usage(
+                format!("`--set {pair}` is not KEY=VALUE"),
+                "write it as --set key=value, e.g. --set environment=test",
+            ));
+        };
+        builder.set(key.trim(), value)?;
+    }
+    Ok(Loaded { builder, file })
+}
+
+impl Loaded {
+    /// Validates the configuration. When no file was found, the hint says how to give one.
+    pub fn build(&self) -> Result<Config, Failure> {
+        self.builder.build().map_err(|e| self.explain(e))
+    }
+
+    fn explain(&self, e: Error) -> Failure {
+        let no_file = self.file.is_none();
+        let f = Failure::from(e);
+        if no_file && f.code == crate::failure::EXIT_USAGE {
+            f.hinted(
+                "no configuration file was found: give --config FILE, set FIKS_CONFIG, or create ./fiks.toml \
+                 (`fiks-integrasjon mock --dir DIR` writes a ready one)",
+            )
+        } else {
+            f
+        }
+    }
+
+    /// A configuration good enough to load the certificate, for `cert-info`: keys that only
+    /// matter for tokens and Fiks calls (`issuer`, the URLs, the integration, `person_token`) are
+    /// filled with loopback placeholders or dropped when they are missing or incomplete.
+    pub fn build_for_certificate(&self) -> Result<Config, Failure> {
+        let mut b = self.builder.clone();
+        for _ in 0..8 {
+            let e = match b.build() {
+                Ok(c) => return Ok(c),
+                Err(e) => e,
+            };
+            let key = match &e {
+                Error::Config { key: Some(k), .. } => k.as_str(),
+                _ => return Err(self.explain(e)),
+            };
+            let patched = match key {
+                "issuer" => b.set("issuer", "cert-info").map(|_| ()),
+                "audience" => b.set("audience", "http://127.0.0.1/").map(|_| ()),
+                "token_endpoint" => b.set("token_endpoint", "http://127.0.0.1/token").map(|_| ()),
+                "fiks_base_url" => b.set("fiks_base_url", "http://127.0.0.1/").map(|_| ()),
+                "integrasjon_id" | "integrasjon_passord" => {
+                    b.unset("integrasjon_id").and_then(|b| b.unset("integrasjon_passord")).map(|_| ())
+                }
+                "person_token" => b.unset("person_token").map(|_| ()),
+                _ => return Err(self.explain(e)),
+            };
+            patched?;
+        }
+        self.build()
+    }
+}

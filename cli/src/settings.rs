@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use fiks_integrasjon::{Config, ConfigBuilder, Error};
+use fiks_integrasjon::{Config, ConfigBuilder, Credentials, Error};
 
 use crate::args::Global;
 use crate::failure::Failure;
@@ -79,33 +79,11 @@ impl Loaded {
         }
     }
 
-    /// A configuration good enough to load the certificate, for `cert-info`: keys that only
-    /// matter for tokens and Fiks calls (`issuer`, the URLs, the integration, `person_token`) are
-    /// filled with loopback placeholders or dropped when they are missing or incomplete.
-    pub fn build_for_certificate(&self) -> Result<Config, Failure> {
-        let mut b = self.builder.clone();
-        for _ in 0..8 {
-            let e = match b.build() {
-                Ok(c) => return Ok(c),
-                Err(e) => e,
-            };
-            let key = match &e {
-                Error::Config { key: Some(k), .. } => k.as_str(),
-                _ => return Err(self.explain(e)),
-            };
-            let patched = match key {
-                "issuer" => b.set("issuer", "cert-info").map(|_| ()),
-                "audience" => b.set("audience", "http://127.0.0.1/").map(|_| ()),
-                "token_endpoint" => b.set("token_endpoint", "http://127.0.0.1/token").map(|_| ()),
-                "fiks_base_url" => b.set("fiks_base_url", "http://127.0.0.1/").map(|_| ()),
-                "integrasjon_id" | "integrasjon_passord" => {
-                    b.unset("integrasjon_id").and_then(|b| b.unset("integrasjon_passord")).map(|_| ())
-                }
-                "person_token" => b.unset("person_token").map(|_| ()),
-                _ => return Err(self.explain(e)),
-            };
-            patched?;
-        }
-        self.build()
+    /// The certificate and key alone, for `cert-info` (nothing else needs to be configured),
+    /// and whether an `environment` preset is set (then a self-signed certificate is refused).
+    pub fn credentials(&self) -> Result<(Credentials, bool), Failure> {
+        let preset = self.builder.environment_preset().map_err(|e| self.explain(e))?.is_some();
+        let creds = self.builder.load_credentials().map_err(|e| self.explain(e))?;
+        Ok((creds, preset))
     }
 }

@@ -681,9 +681,41 @@ impl ConfigBuilder {
             .cloned()
     }
 
+    fn certificate_source(&self) -> Option<CertificateSource> {
+        match (&self.certificate_pkcs12, self.get("certificate")) {
+            (Some(b), _) => Some(CertificateSource::Pkcs12Bytes(b.clone())),
+            (None, Some(p)) => Some(CertificateSource::File(PathBuf::from(p))),
+            (None, None) => None,
+        }
+    }
+
+    /// The `environment` preset as given so far (any layer), checked.
+    pub fn environment_preset(&self) -> Result<Option<Environment>> {
+        self.get("environment").map(str::parse::<Environment>).transpose()
+    }
+
+    /// Loads the certificate and key named by `certificate`, `private_key` and
+    /// `certificate_password` without needing the rest of a configuration (to inspect a
+    /// certificate). Nothing is judged yet: see [`Credentials::check`](crate::Credentials::check).
+    pub fn load_credentials(&self) -> Result<crate::Credentials> {
+        let certificate = self.certificate_source();
+        let private_key = self.get("private_key").map(PathBuf::from);
+        if certificate.is_none() && private_key.is_none() {
+            return Err(Error::config(
+                Some("certificate".into()),
+                "`certificate` is not set: give the virksomhetssertifikat as a .p12/.pfx file or a PEM chain",
+            ));
+        }
+        crate::Credentials::load_parts(
+            certificate.as_ref(),
+            private_key.as_deref(),
+            self.get_secret("certificate_password").as_ref(),
+        )
+    }
+
     /// Validates everything and returns the [`Config`], or the first problem found.
     pub fn build(&self) -> Result<Config> {
-        let environment = self.get("environment").map(str::parse::<Environment>).transpose()?;
+        let environment = self.environment_preset()?;
         let person_token = self.get_secret("person_token");
         let auth_mode = match (&self.person_token_provider, person_token) {
             (Some(p), _) => AuthMode::PersonTokenProvider(p.clone()),
@@ -720,11 +752,7 @@ impl ConfigBuilder {
         let fiks_base_url = with_trailing_slash(fiks_base_url);
 
         let issuer = self.get("issuer").map(str::to_string);
-        let certificate = match (&self.certificate_pkcs12, self.get("certificate")) {
-            (Some(b), _) => Some(CertificateSource::Pkcs12Bytes(b.clone())),
-            (None, Some(p)) => Some(CertificateSource::File(PathBuf::from(p))),
-            (None, None) => None,
-        };
+        let certificate = self.certificate_source();
         let private_key = self.get("private_key").map(PathBuf::from);
         let key_id = self.get("key_id").map(str::to_string);
 

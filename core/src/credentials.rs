@@ -111,16 +111,24 @@ impl Credentials {
     /// Loads without judging validity or key match, for `cert-info`-style inspection.
     /// Unreadable files, wrong passwords and non-certificates are still errors.
     pub fn load(config: &Config) -> Result<Credentials> {
+        Self::load_parts(config.certificate(), config.private_key(), config.certificate_password.as_ref())
+    }
+
+    /// Loads from the three keys that name the credentials (see [`crate::ConfigBuilder::load_credentials`]).
+    pub(crate) fn load_parts(
+        certificate: Option<&CertificateSource>,
+        private_key: Option<&Path>,
+        password: Option<&secrecy::SecretString>,
+    ) -> Result<Credentials> {
         let password =
-            config.certificate_password.as_ref().map(|p| secrecy::ExposeSecret::expose_secret(p).to_string());
-        let password = Zeroizing::new(password.unwrap_or_default());
-        let (chain, key_pkcs8) = match config.certificate() {
+            Zeroizing::new(password.map(|p| secrecy::ExposeSecret::expose_secret(p).to_string()).unwrap_or_default());
+        let (chain, key_pkcs8) = match certificate {
             Some(CertificateSource::Pkcs12Bytes(bytes)) => load_pkcs12(bytes, &password)?,
             Some(CertificateSource::File(path)) => {
                 let data = read_file(path, "certificate")?;
                 if looks_like_pem(&data) {
                     let (chain, embedded_key) = parse_pem_certs(&data, &password)?;
-                    let key = match config.private_key() {
+                    let key = match private_key {
                         Some(kp) => parse_pem_key(&read_file(kp, "private_key")?, &password, kp)?,
                         None => embedded_key.ok_or_else(|| {
                             Error::cert(
@@ -134,16 +142,15 @@ impl Credentials {
                     };
                     (chain, key)
                 } else {
-                    if config.private_key().is_some() {
+                    if private_key.is_some() {
                         tracing::warn!("`private_key` is ignored: the PKCS#12 certificate file carries its own key");
                     }
                     load_pkcs12(&data, &password)?
                 }
             }
             None => {
-                let kp = config
-                    .private_key()
-                    .ok_or_else(|| Error::cert(P::Missing, "no certificate or private key configured"))?;
+                let kp =
+                    private_key.ok_or_else(|| Error::cert(P::Missing, "no certificate or private key configured"))?;
                 (Vec::new(), parse_pem_key(&read_file(kp, "private_key")?, &password, kp)?)
             }
         };

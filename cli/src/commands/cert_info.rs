@@ -2,7 +2,7 @@
 //! its key does not match (it reports first, then exits 3).
 
 use fiks_integrasjon::credentials::format_time;
-use fiks_integrasjon::{CertificateInfo, Credentials, Error};
+use fiks_integrasjon::{CertificateInfo, Error};
 
 use crate::args::{CertInfoArgs, Global};
 use crate::failure::{EXIT_CERTIFICATE, Failure};
@@ -15,9 +15,7 @@ pub const WARN_DAYS: i64 = 30;
 /// Loads the certificate without judging it, prints what it is, then judges it.
 pub fn run(global: &Global, args: &CertInfoArgs) -> Result<(), Failure> {
     let loaded = settings::load(global)?;
-    let config = loaded.build_for_certificate()?;
-    let creds = Credentials::load(&config)?;
-    let preset = config.environment().is_some();
+    let (creds, preset) = loaded.credentials()?;
     // The library logs its own 30-day warning; here the report says it once, itself.
     let verdict =
         tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), || creds.check(preset));

@@ -97,7 +97,8 @@ int main(int argc, char **argv) {
         fiks_client_free(client);
         return report(s, err);
     }
-    printf("token: %.8s... (%zu characters)\n", token, strlen(token));
+    /* The token is a secret: never print or log it. */
+    printf("got an access token (%zu characters)\n", strlen(token));
     fiks_string_free(token);
 
     char *body = sok_body(argv[optind]);

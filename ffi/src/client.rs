@@ -1,0 +1,294 @@
+//! `fiks_client`: tokens, headers and Fiks calls through the core's blocking client.
+
+use std::ffi::{CString, c_char};
+
+use fiks::blocking::Client;
+use fiks::{FiksRequest, TokenRequest};
+
+use crate::args;
+use crate::boundary::{status_boundary, value_boundary};
+use crate::castable::{Castable, into_ptr, take_box, try_out, try_ref};
+use crate::config::fiks_config;
+use crate::error::{ErrorData, fiks_error};
+use crate::headers::{HeadersData, fiks_headers};
+use crate::response::{ResponseData, fiks_response};
+use crate::status::fiks_status;
+
+/// A client: keeps Maskinporten tokens cached and fresh, builds the Fiks headers and calls
+/// Fiks APIs. It owns one background thread.
+///
+/// Ownership: created by `fiks_client_new`, owned by the caller, freed with `fiks_client_free`.
+/// Thread safety: safe to share between threads; every `fiks_client_*` call may run on many
+/// threads at once (a token is fetched once for all of them). It may be freed from any thread
+/// (a finalizer thread too) once no call on it is running; freeing never blocks.
+/// After `fork()` the child must not use the parent's client beyond cached reads: calls that
+/// need the network return `FIKS_ERROR_USAGE` (never hang); create a new client in the child.
+pub struct fiks_client {
+    _private: [u8; 0],
+}
+
+impl Castable for fiks_client {
+    type RustType = ClientData;
+}
+
+/// The Rust value behind a `fiks_client *`.
+pub(crate) struct ClientData {
+    client: Client,
+    /// The process that created the client; another one (a forked child) must not drop it.
+    pid: u32,
+}
+
+/// Builds a client from `config`: validates every key and loads the certificate, so
+/// configuration and certificate problems are reported here, before any network call
+/// (`FIKS_ERROR_CONFIG`, `FIKS_ERROR_CERTIFICATE`). No token is fetched yet.
+///
+/// Ownership: `config` is only read (free it when you like); on success `*client_out`
+/// receives a client owned by the caller, freed with `fiks_client_free`.
+/// Thread safety: callable from any thread; `config` must not be changed meanwhile.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_client_new(
+    config: *const fiks_config,
+    client_out: *mut *mut fiks_client,
+    error_out: *mut *mut fiks_error,
+) -> fiks_status {
+    status_boundary("fiks_client_new", error_out, || {
+        let builder = try_ref!(config);
+        let out = try_out!(client_out);
+        let client = Client::new(builder.build()?)?;
+        *out = into_ptr::<fiks_client>(ClientData { client, pid: std::process::id() });
+        Ok(())
+    })
+}
+
+/// Frees a client and stops its background thread without waiting for it. NULL is a no-op.
+/// In a forked child the parent's client is only forgotten (its thread and sockets belong to
+/// the parent), never torn down.
+///
+/// Ownership: takes ownership of `client`; objects obtained from it (tokens, headers,
+/// responses, errors) stay valid and are freed separately.
+/// Thread safety: any thread (e.g. a .NET finalizer), once, when no call on it is running.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_client_free(client: *mut fiks_client) {
+    value_boundary(|| {
+        // SAFETY: a non-NULL client comes from `fiks_client_new` and is freed once (contract).
+        let Some(data) = (unsafe { take_box(client) }) else {
+            return;
+        };
+        if data.pid != std::process::id() {
+            park_foreign(data);
+        } else {
+            drop(data);
+        }
+    })
+}
+
+/// Clients of the parent process, freed in a forked child: dropping one there would stop a
+/// runtime whose threads do not exist in the child and deregister sockets from an epoll
+/// instance the child shares with the parent (breaking the parent's connections). They are
+/// kept, unused and reachable, until the child exits.
+static FOREIGN_CLIENTS: std::sync::Mutex<Vec<ClientData>> = std::sync::Mutex::new(Vec::new());
+
+fn park_foreign(data: Box<ClientData>) {
+    match FOREIGN_CLIENTS.lock() {
+        Ok(mut parked) => parked.push(*data),
+        // A poisoned lock (a panic while pushing): never drop a foreign client.
+        Err(_) => std::mem::forget(data),
+    }
+}
+
+/// An owned C string holding a secret token.
+fn owned_token(token: &str) -> Result<*mut c_char, ErrorData> {
+    let c = CString::new(token).map_err(|_| {
+        ErrorData::from(fiks::Error::Transport {
+            problem: fiks::TransportProblem::InvalidResponse,
+            message: "the access token contains a NUL byte".into(),
+            status: None,
+        })
+    })?;
+    Ok(c.into_raw())
+}
+
+/// The access token for the configured scopes: from the cache when fresh (no I/O, no lock),
+/// otherwise fetched from Maskinporten (one request for all threads asking at once).
+///
+/// Ownership: on success `*token_out` is an owned secret string: free it with
+/// `fiks_string_free` (which wipes it). Thread safety: safe to call from many threads at once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_client_access_token(
+    client: *mut fiks_client,
+    token_out: *mut *mut c_char,
+    error_out: *mut *mut fiks_error,
+) -> fiks_status {
+    status_boundary("fiks_client_access_token", error_out, || {
+        let data = try_ref!(client);
+        let out = try_out!(token_out);
+        let token = data.client.token()?;
+        *out = owned_token(token.access_token())?;
+        Ok(())
+    })
+}
+
+/// The access token for other scopes (`scopes` space-separated, e.g. "ks:fiks ks:other"),
+/// cached separately from the configured ones.
+///
+/// Ownership: on success `*token_out` is an owned secret string: free it with
+/// `fiks_string_free`. Thread safety: safe to call from many threads at once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_client_access_token_for_scopes(
+    client: *mut fiks_client,
+    scopes: *const c_char,
+    token_out: *mut *mut c_char,
+    error_out: *mut *mut fiks_error,
+) -> fiks_status {
+    status_boundary("fiks_client_access_token_for_scopes", error_out, || {
+        let data = try_ref!(client);
+        let scopes = args::str_arg(scopes, "scopes")?;
+        let out = try_out!(token_out);
+        if scopes.trim().is_empty() {
+            return Err(ErrorData::invalid_argument("`scopes` is empty: give at least one scope"));
+        }
+        let token = data.client.token_for(&TokenRequest::scopes(scopes.split_whitespace()))?;
+        *out = owned_token(token.access_token())?;
+        Ok(())
+    })
+}
+
+/// The three Fiks headers (`Authorization: Bearer <token>`, `IntegrasjonId`,
+/// `IntegrasjonPassord`) for a request made with your own HTTP client (e.g. libcurl). The
+/// token comes from the cache when fresh.
+///
+/// Ownership: on success `*headers_out` is owned by the caller; free it with
+/// `fiks_headers_free`. Thread safety: safe to call from many threads at once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_client_headers(
+    client: *mut fiks_client,
+    headers_out: *mut *mut fiks_headers,
+    error_out: *mut *mut fiks_error,
+) -> fiks_status {
+    status_boundary("fiks_client_headers", error_out, || {
+        let data = try_ref!(client);
+        let out = try_out!(headers_out);
+        let headers = data.client.headers()?;
+        *out = into_ptr::<fiks_headers>(HeadersData::new(&headers));
+        Ok(())
+    })
+}
+
+/// Shared by both request functions: builds the request and sends it.
+struct RequestArgs<'a> {
+    method: *const c_char,
+    path: *const c_char,
+    header_names: *const *const c_char,
+    header_values: *const *const c_char,
+    header_count: usize,
+    body: *const u8,
+    body_len: usize,
+    response_out: *mut *mut fiks_response,
+    client: &'a ClientData,
+}
+
+fn send(a: RequestArgs<'_>) -> Result<(), ErrorData> {
+    let method = args::str_arg(a.method, "method")?;
+    let path = args::str_arg(a.path, "path")?;
+    let names = args::str_array_arg(a.header_names, a.header_count, "header_names")?;
+    let values = args::str_array_arg(a.header_values, a.header_count, "header_values")?;
+    let body = args::bytes_arg(a.body, a.body_len, "body")?;
+    let response_out = a.response_out;
+    let out = try_out!(response_out);
+    let method = FiksRequest::parse_method(method)
+        .map_err(|_| ErrorData::invalid_argument(format!("`method` is not an HTTP method: `{method}`")))?;
+    let mut request = FiksRequest::new(method, path);
+    let mut content_type = "application/json";
+    for (i, (name, value)) in names.iter().zip(&values).enumerate() {
+        if !args::is_header_name(name) {
+            return Err(ErrorData::invalid_argument(format!("`header_names[{i}]` is not an HTTP header name")));
+        }
+        if !args::is_header_value(value) {
+            return Err(ErrorData::invalid_argument(format!(
+                "`header_values[{i}]` holds a control character (CR, LF, ...)"
+            )));
+        }
+        if name.eq_ignore_ascii_case("content-type") {
+            content_type = value;
+        } else {
+            request = request.header(*name, *value);
+        }
+    }
+    if !body.is_empty() {
+        request = request.body(body.to_vec(), content_type);
+    }
+    let response = a.client.client.request(request)?;
+    *out = into_ptr::<fiks_response>(ResponseData::from(response));
+    Ok(())
+}
+
+/// Sends `method` (e.g. "GET", "post") to `path` (joined to `fiks_base_url`, e.g.
+/// "/innsyn-sok/api/v1/sok", or a full URL on the same origin) with the Fiks headers.
+/// `body` (`body_len` bytes; NULL only with length 0) is sent as `application/json` when not
+/// empty. Idempotent methods are retried on 429/502/503/504 and connection failures.
+/// A non-2xx answer returns `FIKS_ERROR_API`: read its fields from `*error_out`.
+///
+/// Ownership: arguments are copied; on success `*response_out` is owned by the caller and
+/// freed with `fiks_response_free`. Thread safety: safe to call from many threads at once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_client_request(
+    client: *mut fiks_client,
+    method: *const c_char,
+    path: *const c_char,
+    body: *const u8,
+    body_len: usize,
+    response_out: *mut *mut fiks_response,
+    error_out: *mut *mut fiks_error,
+) -> fiks_status {
+    status_boundary("fiks_client_request", error_out, || {
+        let client = try_ref!(client);
+        send(RequestArgs {
+            method,
+            path,
+            header_names: std::ptr::null(),
+            header_values: std::ptr::null(),
+            header_count: 0,
+            body,
+            body_len,
+            response_out,
+            client,
+        })
+    })
+}
+
+/// Like `fiks_client_request`, with `header_count` extra headers: `header_names[i]:
+/// header_values[i]` (both arrays NULL only when the count is 0). A `Content-Type` header
+/// replaces `application/json` as the body's type; headers named like the Fiks headers are
+/// ignored (the client's own are sent).
+///
+/// Ownership: arguments are copied; on success `*response_out` is owned by the caller and
+/// freed with `fiks_response_free`. Thread safety: safe to call from many threads at once.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn fiks_client_request_with_headers(
+    client: *mut fiks_client,
+    method: *const c_char,
+    path: *const c_char,
+    header_names: *const *const c_char,
+    header_values: *const *const c_char,
+    header_count: usize,
+    body: *const u8,
+    body_len: usize,
+    response_out: *mut *mut fiks_response,
+    error_out: *mut *mut fiks_error,
+) -> fiks_status {
+    status_boundary("fiks_client_request_with_headers", error_out, || {
+        let client = try_ref!(client);
+        send(RequestArgs {
+            method,
+            path,
+            header_names,
+            header_values,
+            header_count,
+            body,
+            body_len,
+            response_out,
+            client,
+        })
+    })
+}

@@ -1,0 +1,384 @@
+//! `fiks_error`: an owned, immutable description of a failure with every structured field.
+
+use std::ffi::{CString, c_char};
+use std::ptr;
+
+use crate::args;
+use crate::boundary::{status_boundary, value_boundary};
+use crate::castable::{Castable, free_box};
+use crate::status::fiks_status;
+
+/// An error: its kind, a message, and the structured fields of a Fiks or Maskinporten error.
+///
+/// Ownership: handed out through `error_out` parameters and owned by the caller, who frees it
+/// with `fiks_error_free`. Every `const char *` read from it lives until that free.
+/// Thread safety: immutable; may be read from any thread, and freed once.
+pub struct fiks_error {
+    _private: [u8; 0],
+}
+
+impl Castable for fiks_error {
+    type RustType = ErrorData;
+}
+
+/// The Rust value behind a `fiks_error *`; every string is kept as a `CString` so that the
+/// `const char *` accessors can lend it.
+#[derive(Debug)]
+pub(crate) struct ErrorData {
+    status: fiks_status,
+    message: CString,
+    http_status: u16,
+    /// The Fiks error body's fields (API errors).
+    fiks: Option<Box<FiksFields>>,
+    /// Maskinporten's refusal (token errors).
+    oauth: Option<Box<OAuthFields>>,
+    /// The raw body, followed by one NUL byte that is not part of it.
+    body: Option<Vec<u8>>,
+}
+
+/// The fields of a Maskinporten OAuth error.
+#[derive(Debug, Default)]
+struct OAuthFields {
+    error: Option<CString>,
+    description: Option<CString>,
+    mp_code: Option<CString>,
+}
+
+/// The fields of a Fiks error body.
+#[derive(Debug, Default)]
+struct FiksFields {
+    error_id: Option<CString>,
+    error_code: Option<CString>,
+    error_json: Option<CString>,
+    message: Option<CString>,
+    path: Option<CString>,
+    original_path: Option<CString>,
+    error: Option<CString>,
+    timestamp: Option<i64>,
+}
+
+/// A `CString` from text that could hold NUL characters (they become U+FFFD).
+pub(crate) fn c_string(text: impl Into<String>) -> CString {
+    let text = text.into();
+    let text = if text.contains('\0') { text.replace('\0', "\u{FFFD}") } else { text };
+    CString::new(text).unwrap_or_default()
+}
+
+fn opt_c_string(text: Option<impl Into<String>>) -> Option<CString> {
+    text.map(c_string)
+}
+
+/// Bytes followed by one NUL, so that a text body can also be read as a C string.
+pub(crate) fn nul_terminated(bytes: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(bytes.len() + 1);
+    v.extend_from_slice(bytes);
+    v.push(0);
+    v
+}
+
+impl ErrorData {
+    fn plain(status: fiks_status, message: String) -> ErrorData {
+        ErrorData { status, message: c_string(message), http_status: 0, fiks: None, oauth: None, body: None }
+    }
+
+    /// An `FIKS_ERROR_INVALID_ARGUMENT` error with this message.
+    pub(crate) fn invalid_argument(message: impl Into<String>) -> ErrorData {
+        Self::plain(fiks_status::FIKS_ERROR_INVALID_ARGUMENT, message.into())
+    }
+
+    /// `` `name` is NULL``.
+    pub(crate) fn null_argument(name: &str) -> ErrorData {
+        Self::invalid_argument(format!("`{name}` is NULL"))
+    }
+
+    /// The error for a panic caught in `function`.
+    pub(crate) fn panicked(function: &str) -> ErrorData {
+        Self::plain(
+            fiks_status::FIKS_ERROR_INTERNAL,
+            format!("internal error: {function} panicked; this is a bug in libfiks_integrasjon, please report it"),
+        )
+    }
+
+    /// Puts the function name in front of an argument error's message.
+    pub(crate) fn in_function(mut self, function: &str) -> ErrorData {
+        if self.status == fiks_status::FIKS_ERROR_INVALID_ARGUMENT {
+            let msg = format!("{function}: {}", self.message.to_string_lossy());
+            self.message = c_string(msg);
+        }
+        self
+    }
+
+    /// The status of this error.
+    pub(crate) fn status(&self) -> fiks_status {
+        self.status
+    }
+
+    /// The message.
+    #[cfg(test)]
+    pub(crate) fn message(&self) -> &CString {
+        &self.message
+    }
+}
+
+impl From<fiks::Error> for ErrorData {
+    fn from(e: fiks::Error) -> ErrorData {
+        let message = match e.hint() {
+            Some(hint) => format!("{e} (hint: {hint})"),
+            None => e.to_string(),
+        };
+        let mut data = Self::plain(fiks_status::from_kind(e.kind()), message);
+        data.http_status = e.http_status().unwrap_or(0);
+        if let Some(t) = e.as_token() {
+            data.oauth = Some(Box::new(OAuthFields {
+                error: Some(c_string(t.error.clone())),
+                description: opt_c_string(t.description.clone()),
+                mp_code: opt_c_string(t.mp_code.clone()),
+            }));
+        }
+        if let fiks::Error::Api(api) = e {
+            if let Some(b) = &api.body {
+                data.fiks = Some(Box::new(FiksFields {
+                    error_id: opt_c_string(b.error_id.clone()),
+                    error_code: opt_c_string(b.error_code.clone()),
+                    error_json: opt_c_string(b.error_json_text()),
+                    message: opt_c_string(b.message.clone()),
+                    path: opt_c_string(b.path.clone()),
+                    original_path: opt_c_string(b.original_path.clone()),
+                    error: opt_c_string(b.error.clone()),
+                    timestamp: b.timestamp,
+                }));
+            }
+            data.body = Some(nul_terminated(&api.raw));
+        }
+        data
+    }
+}
+
+/// Reads a field of a non-NULL error; NULL error gives the empty value.
+fn with_error<T: crate::boundary::PanicOrDefault>(error: *const fiks_error, f: impl FnOnce(&ErrorData) -> T) -> T {
+    value_boundary(|| {
+        // SAFETY: a non-NULL error comes from this library and is not freed yet (contract).
+        match unsafe { crate::castable::ref_from_ptr(error) } {
+            Some(e) => f(e),
+            None => T::value(),
+        }
+    })
+}
+
+fn opt_ptr(s: &Option<CString>) -> *const c_char {
+    s.as_ref().map_or(ptr::null(), |c| c.as_ptr())
+}
+
+fn fiks_ptr(e: &ErrorData, field: impl FnOnce(&FiksFields) -> &Option<CString>) -> *const c_char {
+    e.fiks.as_deref().map_or(ptr::null(), |f| opt_ptr(field(f)))
+}
+
+fn oauth_ptr(e: &ErrorData, field: impl FnOnce(&OAuthFields) -> &Option<CString>) -> *const c_char {
+    e.oauth.as_deref().map_or(ptr::null(), |o| opt_ptr(field(o)))
+}
+
+/// The kind of the error: the status the failing call returned.
+/// `FIKS_ERROR_INVALID_ARGUMENT` for NULL.
+///
+/// Ownership: a plain value; `error` stays owned by the caller. Thread safety: `fiks_error` is
+/// immutable; any thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_kind(error: *const fiks_error) -> fiks_status {
+    value_boundary(|| {
+        // SAFETY: as in `with_error`.
+        match unsafe { crate::castable::ref_from_ptr(error) } {
+            Some(e) => e.status,
+            None => fiks_status::FIKS_ERROR_INVALID_ARGUMENT,
+        }
+    })
+}
+
+/// What went wrong and, when there is one, a hint of what to do. Never contains a secret.
+///
+/// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Never NULL for a
+/// non-NULL error; NULL for NULL. Thread safety: any thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_message(error: *const fiks_error) -> *const c_char {
+    with_error(error, |e| e.message.as_ptr())
+}
+
+/// The HTTP status of the answer that failed (Fiks API, Maskinporten or an unreadable answer),
+/// or 0 when there was none (and for NULL).
+///
+/// Ownership: a plain value. Thread safety: any thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_http_status(error: *const fiks_error) -> u16 {
+    with_error(error, |e| e.http_status)
+}
+
+/// The Fiks `errorId` (quote it to KS support), or NULL.
+///
+/// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
+/// thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_id(error: *const fiks_error) -> *const c_char {
+    with_error(error, |e| fiks_ptr(e, |f| &f.error_id))
+}
+
+/// The Fiks `errorCode`, or NULL.
+///
+/// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
+/// thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_code(error: *const fiks_error) -> *const c_char {
+    with_error(error, |e| fiks_ptr(e, |f| &f.error_code))
+}
+
+/// The Fiks `errorJson` as compact JSON text (a string holding JSON is decoded first), or NULL.
+///
+/// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
+/// thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_json(error: *const fiks_error) -> *const c_char {
+    with_error(error, |e| fiks_ptr(e, |f| &f.error_json))
+}
+
+/// The Fiks `message` (the service's own description), or NULL.
+///
+/// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
+/// thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_fiks_message(error: *const fiks_error) -> *const c_char {
+    with_error(error, |e| fiks_ptr(e, |f| &f.message))
+}
+
+/// The Fiks `path`, or NULL.
+///
+/// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
+/// thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_path(error: *const fiks_error) -> *const c_char {
+    with_error(error, |e| fiks_ptr(e, |f| &f.path))
+}
+
+/// The Fiks `originalPath`, or NULL.
+///
+/// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
+/// thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_original_path(error: *const fiks_error) -> *const c_char {
+    with_error(error, |e| fiks_ptr(e, |f| &f.original_path))
+}
+
+/// The Fiks `error` (the reason phrase, e.g. "Bad Request"), or NULL.
+///
+/// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
+/// thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_error(error: *const fiks_error) -> *const c_char {
+    with_error(error, |e| fiks_ptr(e, |f| &f.error))
+}
+
+/// The Fiks `timestamp` in milliseconds since the epoch: writes it to `*timestamp_ms_out` and
+/// returns true; returns false (and writes nothing) when there is none or an argument is NULL.
+///
+/// Ownership: the value is copied to `*timestamp_ms_out`. Thread safety: any thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_timestamp(error: *const fiks_error, timestamp_ms_out: *mut i64) -> bool {
+    with_error(error, |e| {
+        // SAFETY: a non-NULL out-parameter points at writable storage for one int64_t.
+        match (e.fiks.as_ref().and_then(|f| f.timestamp), unsafe { timestamp_ms_out.as_mut() }) {
+            (Some(t), Some(out)) => {
+                *out = t;
+                true
+            }
+            _ => false,
+        }
+    })
+}
+
+/// Maskinporten's OAuth `error` (e.g. "invalid_grant"), or NULL.
+///
+/// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
+/// thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_oauth_error(error: *const fiks_error) -> *const c_char {
+    with_error(error, |e| oauth_ptr(e, |o| &o.error))
+}
+
+/// Maskinporten's `error_description`, or NULL.
+///
+/// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
+/// thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_oauth_description(error: *const fiks_error) -> *const c_char {
+    with_error(error, |e| oauth_ptr(e, |o| &o.description))
+}
+
+/// The Maskinporten code from the description (e.g. "MP-110"), or NULL.
+///
+/// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
+/// thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_mp_code(error: *const fiks_error) -> *const c_char {
+    with_error(error, |e| oauth_ptr(e, |o| &o.mp_code))
+}
+
+/// The raw body of the Fiks answer (API errors only), its length in `*len_out` (`len_out` may
+/// be NULL); NULL when there is none. The body may hold any bytes: use the length. One NUL
+/// byte, not counted in the length, follows it.
+///
+/// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
+/// thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_body(error: *const fiks_error, len_out: *mut usize) -> *const c_char {
+    with_error(error, |e| match &e.body {
+        Some(b) => {
+            // SAFETY: a non-NULL out-parameter points at writable storage for one size_t.
+            if let Some(out) = unsafe { len_out.as_mut() } {
+                *out = b.len() - 1;
+            }
+            b.as_ptr().cast()
+        }
+        None => ptr::null(),
+    })
+}
+
+/// Frees an error. NULL is a no-op.
+///
+/// Ownership: takes ownership of `error`; every string read from it becomes invalid. Thread
+/// safety: any thread may free it, once, when no other thread is reading it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_free(error: *mut fiks_error) {
+    // SAFETY: a non-NULL error comes from this library and is freed once (contract).
+    value_boundary(|| unsafe { free_box(error) })
+}
+
+/// Parses a Fiks error body obtained elsewhere (e.g. from your own HTTP client). When `body`
+/// (`len` bytes; NULL only with `len` 0) is a Fiks error JSON, returns `FIKS_OK` and writes a
+/// `FIKS_ERROR_API` error carrying its fields to `*error_out` (its HTTP status is the body's
+/// `status`, 0 when absent). Otherwise returns `FIKS_ERROR_INVALID_ARGUMENT` and `*error_out`
+/// says why. With `error_out` NULL only the status is returned.
+///
+/// Ownership: `*error_out` is owned by the caller either way; free it with `fiks_error_free`.
+/// `body` is copied. Thread safety: callable from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_parse_error(body: *const u8, len: usize, error_out: *mut *mut fiks_error) -> fiks_status {
+    let mut parsed: Option<ErrorData> = None;
+    // On failure the boundary writes the reason to `*error_out`; on success the API error is
+    // written below.
+    let status = status_boundary("fiks_parse_error", error_out, || {
+        let bytes = args::bytes_arg(body, len, "body")?;
+        let e = fiks::error_from_body(bytes).ok_or_else(|| {
+            ErrorData::invalid_argument(
+                "`body` is not a Fiks error body (a JSON object with fields such as errorId, status, message)",
+            )
+        })?;
+        parsed = Some(ErrorData::from(e));
+        Ok(())
+    });
+    if status == fiks_status::FIKS_OK {
+        value_boundary(|| {
+            // SAFETY: a non-NULL `error_out` points at storage for one pointer (contract).
+            if let (Some(slot), Some(data)) = (unsafe { error_out.as_mut() }, parsed.take()) {
+                *slot = crate::castable::into_ptr::<fiks_error>(data);
+            }
+        });
+    }
+    status
+}

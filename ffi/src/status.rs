@@ -1,0 +1,86 @@
+//! `fiks_status`: the return value of every fallible function.
+
+use fiks::ErrorKind;
+
+/// The outcome of a call. Values are explicit and never reused; new kinds get new numbers.
+///
+/// On anything but `FIKS_OK`, `*error_out` (when `error_out` is not NULL) receives an owned
+/// `fiks_error *` describing the failure; free it with `fiks_error_free`.
+///
+/// Ownership: a plain value. Thread safety: a plain value, the same on every thread.
+///
+/// cbindgen:prefix-with-name=false
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum fiks_status {
+    /// Success.
+    FIKS_OK = 0,
+    /// An argument is NULL, not valid UTF-8 or out of range; the message names it.
+    FIKS_ERROR_INVALID_ARGUMENT = 1,
+    /// A configuration key is unknown, a value is bad or missing, or keys are combined wrongly.
+    FIKS_ERROR_CONFIG = 2,
+    /// The certificate or key is unreadable, expired or mismatched, or the password is wrong.
+    FIKS_ERROR_CERTIFICATE = 3,
+    /// Maskinporten refused the grant (an OAuth error: see `fiks_error_oauth_error`).
+    FIKS_ERROR_TOKEN = 4,
+    /// The Fiks API answered non-2xx (see `fiks_error_id`, `fiks_error_code`, ...).
+    FIKS_ERROR_API = 5,
+    /// Connecting, TLS, a timeout, or an answer that could not be read.
+    FIKS_ERROR_TRANSPORT = 6,
+    /// A caught panic or a bug in the library; please report it.
+    FIKS_ERROR_INTERNAL = 7,
+    /// Misuse: a client used after `fork()` in the child, or called from inside an async runtime.
+    FIKS_ERROR_USAGE = 8,
+}
+
+impl fiks_status {
+    /// The status for a core error kind.
+    pub fn from_kind(kind: ErrorKind) -> fiks_status {
+        match kind {
+            ErrorKind::Config => fiks_status::FIKS_ERROR_CONFIG,
+            ErrorKind::Certificate => fiks_status::FIKS_ERROR_CERTIFICATE,
+            ErrorKind::Token => fiks_status::FIKS_ERROR_TOKEN,
+            ErrorKind::Api => fiks_status::FIKS_ERROR_API,
+            ErrorKind::Transport => fiks_status::FIKS_ERROR_TRANSPORT,
+            ErrorKind::Usage => fiks_status::FIKS_ERROR_USAGE,
+            // ErrorKind is non_exhaustive: a kind added to core before this mapping is updated.
+            _ => fiks_status::FIKS_ERROR_INTERNAL,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_the_contract() {
+        use fiks_status::*;
+        let all = [
+            (FIKS_OK, 0),
+            (FIKS_ERROR_INVALID_ARGUMENT, 1),
+            (FIKS_ERROR_CONFIG, 2),
+            (FIKS_ERROR_CERTIFICATE, 3),
+            (FIKS_ERROR_TOKEN, 4),
+            (FIKS_ERROR_API, 5),
+            (FIKS_ERROR_TRANSPORT, 6),
+            (FIKS_ERROR_INTERNAL, 7),
+            (FIKS_ERROR_USAGE, 8),
+        ];
+        for (s, v) in all {
+            assert_eq!(s as u32, v, "{s:?}");
+        }
+        assert_eq!(std::mem::size_of::<fiks_status>(), 4);
+    }
+
+    #[test]
+    fn kinds_map_one_to_one() {
+        assert_eq!(fiks_status::from_kind(ErrorKind::Config), fiks_status::FIKS_ERROR_CONFIG);
+        assert_eq!(fiks_status::from_kind(ErrorKind::Certificate), fiks_status::FIKS_ERROR_CERTIFICATE);
+        assert_eq!(fiks_status::from_kind(ErrorKind::Token), fiks_status::FIKS_ERROR_TOKEN);
+        assert_eq!(fiks_status::from_kind(ErrorKind::Api), fiks_status::FIKS_ERROR_API);
+        assert_eq!(fiks_status::from_kind(ErrorKind::Transport), fiks_status::FIKS_ERROR_TRANSPORT);
+        assert_eq!(fiks_status::from_kind(ErrorKind::Usage), fiks_status::FIKS_ERROR_USAGE);
+    }
+}

@@ -189,3 +189,31 @@ fn debug_of_credentials_hides_the_key() {
     assert!(d.contains("<redacted>") && !d.contains("MII"), "{d}");
     let _: &Config = &env.config();
 }
+
+#[test]
+fn fewer_than_30_days_left_logs_a_warning() {
+    let env = common::env();
+    let now = SystemTime::now();
+    let day = Duration::from_secs(86_400);
+    let v = env.mock.pki().leaf_variant(LeafOptions {
+        not_before: Some(now - day),
+        not_after: Some(now + 10 * day),
+        ..LeafOptions::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let files = v.write_to(dir.path()).unwrap();
+    let cfg = env.with(&[("certificate", &files.p12.display().to_string())]).build().unwrap();
+    let capture = common::Capture::default();
+    let sink = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .with_max_level(tracing::Level::WARN)
+        .finish();
+    let client = tracing::subscriber::with_default(subscriber, || blocking::Client::new(cfg)).unwrap();
+    let text = capture.text();
+    assert!(text.contains("expires in less than 30 days"), "{text}");
+    assert!(text.contains("days_left=9") || text.contains("days_left=10"), "{text}");
+    assert!(client.certificate().unwrap().days_left() < 30);
+    client.token().unwrap();
+}

@@ -3,28 +3,12 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use fiks_integrasjon::{FiksRequest, blocking};
 use fiks_integrasjon_mock::{Fault, FaultTarget};
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[test]
 fn no_secret_in_trace_logs_debug_or_errors() {
-    let capture = Capture::default();
+    let capture = common::Capture::default();
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -52,7 +36,7 @@ fn no_secret_in_trace_logs_debug_or_errors() {
     let grant = client.grant().unwrap();
     drop(client);
 
-    let mut text = String::from_utf8_lossy(&capture.0.lock().unwrap()).into_owned();
+    let mut text = capture.text();
     assert!(text.contains("requesting a Maskinporten token"), "debug events are captured");
     for e in &errors {
         text.push_str(&format!("{e}\n{e:?}\n"));

@@ -144,10 +144,22 @@ impl Slot {
         }
     }
 
+    /// Whether a background refresh is running: one shared load, so that the reads made while
+    /// a renewal is in flight stay as cheap as the others (no clock read, no syscall, no
+    /// contended write).
+    #[inline]
+    pub(crate) fn background_running(&self) -> bool {
+        self.refreshing.load(Ordering::Relaxed)
+    }
+
     /// Claims the right to start a background refresh (false if one runs or we are backing off).
     pub(crate) fn begin_background(&self) -> bool {
-        let now_ms = self.epoch.elapsed().as_millis() as u64;
-        if now_ms < self.quiet_until_ms.load(Ordering::Relaxed) {
+        // Test before test-and-set: many readers reach this at once when a token becomes due.
+        if self.refreshing.load(Ordering::Relaxed) {
+            return false;
+        }
+        let quiet_until = self.quiet_until_ms.load(Ordering::Relaxed);
+        if quiet_until != 0 && (self.epoch.elapsed().as_millis() as u64) < quiet_until {
             return false;
         }
         !self.refreshing.swap(true, Ordering::AcqRel)
@@ -155,9 +167,13 @@ impl Slot {
 
     /// Ends a background refresh; after a failure, stays quiet for `backoff`.
     pub(crate) fn end_background(&self, failed_backoff: Option<Duration>) {
-        if let Some(b) = failed_backoff {
-            let until = self.epoch.elapsed() + b;
-            self.quiet_until_ms.store(until.as_millis() as u64, Ordering::Relaxed);
+        match failed_backoff {
+            Some(b) => {
+                let until = self.epoch.elapsed() + b;
+                self.quiet_until_ms.store((until.as_millis() as u64).max(1), Ordering::Relaxed);
+            }
+            // A claim only succeeds once any quiet period is over, so there is none left to keep.
+            None => self.quiet_until_ms.store(0, Ordering::Relaxed),
         }
         self.refreshing.store(false, Ordering::Release);
     }
@@ -201,5 +217,17 @@ mod tests {
         assert!(!s.begin_background());
         s.end_background(Some(Duration::from_secs(60)));
         assert!(!s.begin_background());
+        assert!(!s.background_running());
+    }
+
+    #[test]
+    fn background_running_is_seen_until_the_refresh_ends() {
+        let s = Slot::new();
+        assert!(!s.background_running());
+        assert!(s.begin_background());
+        assert!(s.background_running());
+        s.end_background(None);
+        assert!(!s.background_running());
+        assert!(s.begin_background(), "a success leaves no quiet period");
     }
 }

@@ -346,6 +346,13 @@ impl Inner {
     }
 
     fn renew_in_background(self: &Arc<Self>, slot: &Arc<Slot>, request: &TokenRequest) {
+        // While a renewal is in flight every read lands here: leave with one shared load, before
+        // the fork check (a getpid syscall) and the claim (a contended write). Under many threads
+        // on few cores the renewal itself waits for CPU, so this window is not short
+        // (benches/NOTES.md, figure 5).
+        if slot.background_running() {
+            return;
+        }
         if self.check_fork().is_err() || !slot.begin_background() {
             return;
         }

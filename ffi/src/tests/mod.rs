@@ -3,6 +3,7 @@
 //! (Unit tests rather than `tests/`: the crate has no rlib, see Cargo.toml.)
 
 mod arguments;
+mod fuzz;
 mod with_mock;
 
 use std::ffi::{CStr, c_char};

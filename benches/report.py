@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 CRIT = Path("target/criterion")
+MISSING: list[str] = []
 
 
 def crit(group: str, name: str) -> dict | None:
@@ -22,6 +23,7 @@ def crit(group: str, name: str) -> dict | None:
         est = json.loads((d / "estimates.json").read_text())
         sample = json.loads((d / "sample.json").read_text())
     except FileNotFoundError:
+        MISSING.append(f"criterion {group}/{name}")
         return None
     per_iter = sorted(t / i for t, i in zip(sample["times"], sample["iters"]))
     p99 = per_iter[min(len(per_iter) - 1, int(round(0.99 * (len(per_iter) - 1))))]
@@ -92,11 +94,14 @@ def rollover(path: Path) -> list[dict]:
 
 
 def main() -> None:
+    global CRIT
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
     ap.add_argument("--dir", required=True)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--criterion", default="target/criterion", help="criterion's output directory (CRITERION_HOME)")
     a = ap.parse_args()
+    CRIT = Path(a.criterion)
     out_dir = Path(a.dir)
     py = {}
     if (out_dir / "python.json").exists():
@@ -194,7 +199,8 @@ def main() -> None:
              "own in-process mock) in 100 ms phases, so both see the same machine conditions. Python: one run "
              "each, one after the other, against the mock binary. Every single read is timed. `requests = issued` means every request produced "
              "a token; `distinct tokens seen − 1 = requests` means every renewal replaced one token that was "
-             "in use — no duplicate and no wasted request. Python threads share the GIL, so their tails show the "
+             "in use — no duplicate and no wasted request (one fewer when the last renewal finished after "
+             "the readers stopped), so token requests = expiries. Python threads share the GIL, so their tails show the "
              "interpreter's thread switching (5 ms switch interval) as much as the client.\n")
     L.append("| client | threads | token life | reads | token requests | tokens issued | distinct tokens seen | p50 | p99 | max | p99 vs steady | result |")
     L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -207,14 +213,18 @@ def main() -> None:
             ok = None
             seen = r.get("distinct_tokens_seen")
             if judge and r["token_lifetime_s"] == 1:
+                # A renewal started just before the readers stop may finish after them: its token
+                # is issued but never read, so `seen - 1` may be one short of the requests.
                 ok = (r["token_requests"] == r["tokens_issued"] and r.get("errors", 0) == 0
-                      and (seen is None or seen - 1 == r["token_requests"]) and (ratio is None or ratio <= 2.0))
+                      and (seen is None or r["token_requests"] - (seen - 1) in (0, 1))
+                      and (ratio is None or ratio <= 2.0))
             L.append(f"| {label} | {r['threads']} | {r['token_lifetime_s']} s | {r['reads']:,} | {r['token_requests']} | "
                      f"{r.get('tokens_issued', '')} | {'' if seen is None else seen} | {fmt_ns(r['p50_ns'])} | "
                      f"{fmt_ns(r['p99_ns'])} | {fmt_ns(r['max_ns'])} | {'' if ratio is None else f'{ratio:.2f}×'} | "
                      f"{verdict(ok)} |")
 
-    thread_rows("Rust", rollover(out_dir / "rollover.log"), True)
+    rows_rust = rollover(out_dir / "rollover.log")
+    thread_rows("Rust", rows_rust, True)
     thread_rows("Python, ours", py.get("threads", []), False)
     thread_rows("Python, baseline", py.get("baseline_threads", []), False)
     L.append("")
@@ -242,11 +252,21 @@ def main() -> None:
         L.append(f"| RSS of a Python process holding one client (after a token) | {mib(py['rss_kib'])} | "
                  f"baseline client, same process state | {'' if b is None else mib(b)} | | |")
     L.append("")
+    for key in ("cached_headers", "cached_token", "baseline_cached_headers", "baseline_cached_token", "cold_token",
+                "baseline_cold_token", "threads", "baseline_threads", "import_ms", "wheel_bytes", "rss_kib"):
+        if key not in py:
+            MISSING.append(f"python {key}")
+    if not rows_rust:
+        MISSING.append("rollover (figure 5, Rust)")
+    if ossl is None:
+        MISSING.append("openssl speed rsa2048")
     notes = Path("benches/NOTES.md")
     if notes.exists():
         L.append(notes.read_text())
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text("\n".join(L) + "\n")
+    if MISSING:
+        raise SystemExit(f"{a.out}: figures missing from this run: {', '.join(MISSING)}")
 
 
 if __name__ == "__main__":

@@ -106,6 +106,9 @@ def main() -> None:
     py = {}
     if (out_dir / "python.json").exists():
         py = json.loads((out_dir / "python.json").read_text())
+    net = {}
+    if (out_dir / "dotnet.json").exists():
+        net = json.loads((out_dir / "dotnet.json").read_text())
 
     rust_token = crit("cached", "rust_token")
     rust_headers = crit("cached", "rust_headers")
@@ -159,6 +162,11 @@ def main() -> None:
     ok_py = (pyh["median_ns"] <= 1000 and (pyb is None or pyh["median_ns"] < pyb["median_ns"])) if pyh else None
     row("cached `client.headers()`, Python", pyh, "baseline `headers()`", med(pyb), "≤ 1 µs and < baseline", ok_py)
     row("cached `client.access_token()`, Python", pyt, "baseline `access_token()`", med(pybt))
+    neth = net.get("cached_headers"); nett = net.get("cached_token"); runtime = net.get("runtime", ".NET")
+    row(f"cached `client.GetHeaders()` (a new `IReadOnlyDictionary`), .NET binding under {runtime}", neth,
+        "C ABI `fiks_client_headers`", med(c_headers), "≤ 1 µs", med(neth) <= 1000 if neth else None)
+    row(f"cached `client.GetAccessToken()`, .NET binding under {runtime}", nett,
+        "C ABI `fiks_client_access_token`", med(c_token))
     row("baseline: cached `headers()`, PyJWT + cryptography + requests, dict under a Lock", pyb)
     row("baseline: cached `access_token()`, same", pybt)
 
@@ -256,6 +264,9 @@ def main() -> None:
                 "baseline_cold_token", "threads", "baseline_threads", "import_ms", "wheel_bytes", "rss_kib"):
         if key not in py:
             MISSING.append(f"python {key}")
+    for key in ("cached_headers", "cached_token"):
+        if key not in net:
+            MISSING.append(f".NET {key}")
     if not rows_rust:
         MISSING.append("rollover (figure 5, Rust)")
     if ossl is None:

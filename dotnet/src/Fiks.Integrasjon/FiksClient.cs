@@ -102,7 +102,7 @@ namespace Fiks.Integrasjon
         {
             ThrowIfDisposed();
             IntPtr token;
-            ErrorHandle error;
+            IntPtr error;
             FiksStatus status = NativeMethods.fiks_client_access_token(_handle, out token, out error);
             ErrorMapper.Check(status, error);
             return Utf8.TakeOwned(token);
@@ -114,7 +114,7 @@ namespace Fiks.Integrasjon
             string joined = JoinScopes(scopes);
             ThrowIfDisposed();
             IntPtr token;
-            ErrorHandle error;
+            IntPtr error;
             FiksStatus status = NativeMethods.fiks_client_access_token_for_scopes(_handle, Utf8.ToNative(joined, "scopes"), out token, out error);
             ErrorMapper.Check(status, error);
             return Utf8.TakeOwned(token);
@@ -149,25 +149,27 @@ namespace Fiks.Integrasjon
         public IReadOnlyDictionary<string, string> GetHeaders()
         {
             ThrowIfDisposed();
-            HeadersHandle headers;
-            ErrorHandle error;
+            IntPtr headers;
+            IntPtr error;
             FiksStatus status = NativeMethods.fiks_client_headers(_handle, out headers, out error);
             ErrorMapper.Check(status, error);
-            using (headers)
+            try
             {
-                var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-                ulong count = NativeMethods.fiks_headers_count(headers).ToUInt64();
-                for (ulong i = 0; i < count; i++)
+                int count = checked((int)NativeMethods.fiks_headers_count(headers).ToUInt64());
+                var names = new string[count];
+                var values = new string[count];
+                for (int i = 0; i < count; i++)
                 {
-                    var index = new UIntPtr(i);
-                    string name = Utf8.FromNative(NativeMethods.fiks_headers_name(headers, index));
-                    string value = Utf8.FromNative(NativeMethods.fiks_headers_value(headers, index));
-                    if (name != null && value != null)
-                    {
-                        result[name] = value;
-                    }
+                    var index = new UIntPtr((uint)i);
+                    names[i] = Utf8.FromNative(NativeMethods.fiks_headers_name(headers, index));
+                    values[i] = Utf8.FromNative(NativeMethods.fiks_headers_value(headers, index));
                 }
-                return new ReadOnlyDictionary<string, string>(result);
+                return new HeaderDictionary(names, values);
+            }
+            finally
+            {
+                // Wipes the native copies of the secret values (ABI.md).
+                NativeMethods.fiks_headers_free(headers);
             }
         }
 
@@ -203,7 +205,7 @@ namespace Fiks.Integrasjon
             var length = new UIntPtr((uint)(body == null ? 0 : body.Length));
             ThrowIfDisposed();
             ResponseHandle response;
-            ErrorHandle error;
+            IntPtr error;
             FiksStatus status;
             if (headers == null)
             {
@@ -322,7 +324,7 @@ namespace Fiks.Integrasjon
         {
             using (ConfigHandle config = ConfigHandle.Create())
             {
-                ErrorHandle error;
+                IntPtr error;
                 if (configFile != null)
                 {
                     ErrorMapper.Check(NativeMethods.fiks_config_load_file(config, Utf8.ToNative(configFile, "ConfigFile"), out error), error);
@@ -348,13 +350,9 @@ namespace Fiks.Integrasjon
 
                 ClientHandle client;
                 FiksStatus status = NativeMethods.fiks_client_new(config, out client, out error);
-                if (status != FiksStatus.Ok)
+                if (status != FiksStatus.Ok && client != null)
                 {
-                    if (client != null)
-                    {
-                        client.Dispose();
-                    }
-                    throw ErrorMapper.ToException(status, error);
+                    client.Dispose();
                 }
                 ErrorMapper.Check(status, error);
                 client.Track();
@@ -388,7 +386,7 @@ namespace Fiks.Integrasjon
             byte[] pw = Utf8.ToNativeOrNull(password, "CertificatePassword");
             try
             {
-                ErrorHandle error;
+                IntPtr error;
                 FiksStatus status = NativeMethods.fiks_config_set_certificate_pkcs12(config, data, new UIntPtr((uint)data.Length), pw, out error);
                 ErrorMapper.Check(status, error);
             }

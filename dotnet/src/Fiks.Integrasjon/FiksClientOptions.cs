@@ -346,7 +346,7 @@ namespace Fiks.Integrasjon
         {
             using (ConfigHandle scratch = ConfigHandle.Create())
             {
-                ErrorHandle error;
+                IntPtr error;
                 FiksStatus status = NativeMethods.fiks_config_set(scratch, Utf8.ToNative(key, "key"), new byte[] { 0 }, out error);
                 ErrorMapper.Check(status, error);
             }

@@ -38,6 +38,26 @@ namespace Fiks.Integrasjon.Tests
         }
 
         [Test(Offline = true)]
+        public void NativeTextKeepsEveryCharacter()
+        {
+            // Native strings come back through Utf8.FromNative: ASCII widened in place (on the
+            // stack up to 4096 characters, on the heap beyond), everything else UTF-8 decoded.
+            string norwegian = "Søknaden «Åsgårdstrand» mangler vedlegg – prøv igjen 😀";
+            string longAscii = new string('a', 4095) + "Z";
+            string longerAscii = new string('b', 10000) + "Y";
+            string longUnicode = new string('c', 5000) + "æ";
+            string body = "{\"status\":422,\"errorId\":\"id-1\",\"message\":\"" + norwegian + "\",\"errorCode\":\"" + longAscii
+                + "\",\"path\":\"" + longerAscii + "\",\"originalPath\":\"" + longUnicode + "\",\"error\":\"\"}";
+            FiksError e;
+            Assert.True(FiksError.TryParse(body, out e), "TryParse");
+            Assert.Equal(norwegian, e.Message, "non-ASCII, with a surrogate pair");
+            Assert.Equal(longAscii, e.ErrorCode, "ASCII at the stack limit");
+            Assert.Equal(longerAscii, e.Path, "ASCII beyond the stack limit");
+            Assert.Equal(longUnicode, e.OriginalPath, "long non-ASCII");
+            Assert.Equal("", e.Error, "empty string");
+        }
+
+        [Test(Offline = true)]
         public void AcceptsErrorJsonAsAStringAndAnIsoTimestamp()
         {
             FiksError e;

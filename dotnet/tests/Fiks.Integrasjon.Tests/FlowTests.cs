@@ -214,6 +214,37 @@ namespace Fiks.Integrasjon.Tests
         }
 
         [Test]
+        public void HeadersBehaveAsAReadOnlyDictionary()
+        {
+            using (var client = new FiksClient(M.Options()))
+            {
+                string token = client.GetAccessToken();
+                IReadOnlyDictionary<string, string> headers = client.GetHeaders();
+                var names = new List<string>();
+                foreach (KeyValuePair<string, string> kv in headers)
+                {
+                    names.Add(kv.Key);
+                    Assert.Equal(headers[kv.Key], kv.Value, "enumerated value of " + kv.Key);
+                }
+                Assert.Equal("Authorization,IntegrasjonId,IntegrasjonPassord", string.Join(",", names), "names in order");
+                Assert.Equal(string.Join(",", names), string.Join(",", headers.Keys), "Keys");
+                Assert.Equal("Bearer " + token + "," + M["integrasjon_id"] + "," + M["integrasjon_passord"],
+                    string.Join(",", headers.Values), "Values");
+                Assert.True(headers.ContainsKey("INTEGRASJONID"), "ContainsKey ignores case");
+                Assert.False(headers.ContainsKey("IntegrasjonIdX"), "ContainsKey of another name");
+                string value;
+                Assert.True(headers.TryGetValue("integrasjonpassord", out value), "TryGetValue ignores case");
+                Assert.Equal(M["integrasjon_passord"], value, "TryGetValue value");
+                Assert.False(headers.TryGetValue("Cookie", out value), "TryGetValue of a missing name");
+                Assert.Null(value, "value of a missing name");
+                Assert.Throws<KeyNotFoundException>(() => { string unused = headers["Cookie"]; }, "indexer of a missing name");
+                Assert.Throws<ArgumentNullException>(() => headers.ContainsKey(null), "null name");
+                Assert.DoesNotContain(M["integrasjon_passord"], headers.ToString(), "ToString");
+                Assert.False(headers is IDictionary<string, string>, "not a mutable dictionary");
+            }
+        }
+
+        [Test]
         public void TokenForOtherScopes()
         {
             using (var client = new FiksClient(M.Options()))

@@ -88,18 +88,20 @@ namespace Fiks.Integrasjon.Native
     internal static class ErrorMapper
     {
         /// <summary>Returns when <paramref name="status"/> is OK; otherwise throws the matching
-        /// <see cref="FiksException"/>. Frees <paramref name="error"/> either way.</summary>
-        internal static void Check(FiksStatus status, ErrorHandle error)
+        /// <see cref="FiksException"/>. Takes ownership of <paramref name="error"/> (an <c>error_out</c>
+        /// pointer, NULL on success) and frees it either way.</summary>
+        internal static void Check(FiksStatus status, IntPtr error)
         {
+            ErrorHandle handle = ErrorHandle.Adopt(error);
             if (status == FiksStatus.Ok)
             {
-                if (error != null)
+                if (handle != null)
                 {
-                    error.Dispose();
+                    handle.Dispose();
                 }
                 return;
             }
-            throw ToException(status, error);
+            throw ToException(status, handle);
         }
 
         /// <summary>Reads and frees <paramref name="error"/> and builds its exception.</summary>

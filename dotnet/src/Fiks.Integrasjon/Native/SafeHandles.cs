@@ -83,19 +83,6 @@ namespace Fiks.Integrasjon.Native
         }
     }
 
-    /// <summary>A <c>fiks_headers*</c>; immutable.</summary>
-    internal sealed class HeadersHandle : NativeHandle
-    {
-        public HeadersHandle()
-        {
-        }
-
-        protected override void Free(IntPtr pointer)
-        {
-            NativeMethods.fiks_headers_free(pointer);
-        }
-    }
-
     /// <summary>A <c>fiks_response*</c>; immutable.</summary>
     internal sealed class ResponseHandle : NativeHandle
     {
@@ -114,6 +101,18 @@ namespace Fiks.Integrasjon.Native
     {
         public ErrorHandle()
         {
+        }
+
+        /// <summary>Takes ownership of an <c>error_out</c> pointer; null for NULL.</summary>
+        internal static ErrorHandle Adopt(IntPtr pointer)
+        {
+            if (pointer == IntPtr.Zero)
+            {
+                return null;
+            }
+            var handle = new ErrorHandle();
+            handle.SetHandle(pointer);
+            return handle;
         }
 
         protected override void Free(IntPtr pointer)

@@ -163,8 +163,9 @@ def main() -> None:
     row("cached `client.headers()`, Python", pyh, "baseline `headers()`", med(pyb), "≤ 1 µs and < baseline", ok_py)
     row("cached `client.access_token()`, Python", pyt, "baseline `access_token()`", med(pybt))
     neth = net.get("cached_headers"); nett = net.get("cached_token"); runtime = net.get("runtime", ".NET")
+    # The issue sets no .NET target; the row shows what the binding adds to the C ABI call.
     row(f"cached `client.GetHeaders()` (a new `IReadOnlyDictionary`), .NET binding under {runtime}", neth,
-        "C ABI `fiks_client_headers`", med(c_headers), "≤ 1 µs", med(neth) <= 1000 if neth else None)
+        "C ABI `fiks_client_headers`", med(c_headers))
     row(f"cached `client.GetAccessToken()`, .NET binding under {runtime}", nett,
         "C ABI `fiks_client_access_token`", med(c_token))
     row("baseline: cached `headers()`, PyJWT + cryptography + requests, dict under a Lock", pyb)

@@ -1,4 +1,5 @@
-// One SafeHandle subclass per native handle type. The runtime keeps a handle alive (and
+// One SafeHandle subclass per long-lived native handle type (a fiks_headers* is read and freed
+// within one call, as an IntPtr: NativeMethods.cs says why). The runtime keeps a handle alive (and
 // un-freed) for the length of every P/Invoke call that receives it, and frees it exactly once:
 // from Dispose, or from the critical finalizer on the finalizer thread. ABI.md allows every
 // _free function to be called from any thread, and _free(NULL) is never reached (IsInvalid).

@@ -33,6 +33,7 @@ mod faults;
 mod fiks_api;
 mod grant_check;
 mod maskinporten;
+mod options;
 mod pki;
 mod respond;
 mod router;
@@ -42,7 +43,8 @@ mod tokens;
 
 pub use counters::{Counters, Rejection};
 pub use faults::{Fault, FaultSpec, FaultTarget};
-pub use pki::{DEFAULT_KID, DEFAULT_ORGNR, DEFAULT_PASSWORD, LeafOptions, Pki, PkiError, PkiFiles, PkiOptions};
-pub use server::{
-    DEFAULT_INTEGRASJON_ID, DEFAULT_INTEGRASJON_PASSORD, DEFAULT_ISSUER, DEFAULT_PERSON_TOKEN, MockOptions, MockServer,
+pub use options::{
+    DEFAULT_INTEGRASJON_ID, DEFAULT_INTEGRASJON_PASSORD, DEFAULT_ISSUER, DEFAULT_PERSON_TOKEN, MockOptions,
 };
+pub use pki::{DEFAULT_KID, DEFAULT_ORGNR, DEFAULT_PASSWORD, LeafOptions, Pki, PkiError, PkiFiles, PkiOptions};
+pub use server::MockServer;

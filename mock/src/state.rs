@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::counters::Counters;
 use crate::faults::{Fault, FaultBook, FaultTarget};
 use crate::grant_check::Trust;
+use crate::options::MockOptions;
 use crate::pki::Pki;
-use crate::server::MockOptions;
 use crate::tokens::{JtiLedger, TokenStore};
 
 /// Locks a mutex, carrying on with the data if another thread panicked while holding it.

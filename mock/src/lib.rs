@@ -12,6 +12,9 @@
 //! It shares no protocol code with the client, so it cannot quietly accept the client's
 //! mistakes.
 //!
+//! Rust test suites use the `testing` module (feature `testing`): a running mock with the
+//! cached test PKI, its files and a ready `fiks.toml`, as one fixture.
+//!
 //! ```no_run
 //! use fiks_integrasjon_mock::{Fault, FaultTarget, MockOptions, MockServer};
 //!
@@ -27,6 +30,7 @@
 
 #![warn(missing_docs)]
 
+mod client_settings;
 mod control;
 mod counters;
 mod faults;
@@ -39,8 +43,11 @@ mod respond;
 mod router;
 mod server;
 mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod tokens;
 
+pub use client_settings::ClientSettings;
 pub use counters::{Counters, Rejection};
 pub use faults::{Fault, FaultSpec, FaultTarget};
 pub use options::{

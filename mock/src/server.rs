@@ -5,7 +5,7 @@ use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hyper::server::conn::http1;
@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
+use crate::client_settings::ClientSettings;
 use crate::counters::Counters;
 use crate::faults::{Fault, FaultTarget};
 use crate::grant_check::Trust;
@@ -40,8 +41,9 @@ pub struct MockServer {
     shared: Arc<Shared>,
     addr: SocketAddr,
     shutdown: watch::Sender<bool>,
-    /// For [`MockServer::start_blocking`]: the runtime thread and its "stopped" signal.
-    runtime: Option<(std::thread::JoinHandle<()>, std::sync::mpsc::Receiver<()>)>,
+    /// For [`MockServer::start_blocking`]: the runtime thread and its "stopped" signal (in a
+    /// `Mutex` only so that a `MockServer` is `Sync` and can live in a `static`).
+    runtime: Mutex<Option<(std::thread::JoinHandle<()>, std::sync::mpsc::Receiver<()>)>>,
 }
 
 impl fmt::Debug for MockServer {
@@ -155,24 +157,6 @@ where
     }
 }
 
-fn toml_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 impl MockServer {
     /// Generates the PKI (unless given), binds 127.0.0.1 and serves on the current tokio
     /// runtime until dropped.
@@ -182,7 +166,7 @@ impl MockServer {
         let shared = bound.shared.clone();
         let addr = bound.listener.local_addr()?;
         tokio::spawn(serve(bound, rx));
-        Ok(MockServer { shared, addr, shutdown, runtime: None })
+        Ok(MockServer { shared, addr, shutdown, runtime: Mutex::new(None) })
     }
 
     /// Like [`MockServer::start`], on a runtime thread of its own: for synchronous tests and
@@ -228,7 +212,7 @@ impl MockServer {
         let (shared, addr) = ready_rx
             .recv()
             .map_err(|_| io::Error::other("the mock's runtime thread stopped before it was ready"))??;
-        Ok(MockServer { shared, addr, shutdown, runtime: Some((thread, done_rx)) })
+        Ok(MockServer { shared, addr, shutdown, runtime: Mutex::new(Some((thread, done_rx))) })
     }
 
     /// `http://127.0.0.1:PORT`, or `https://localhost:PORT` with TLS.
@@ -282,26 +266,28 @@ impl MockServer {
         &self.shared.options.person_token
     }
 
-    /// A ready `fiks.toml` for the client, pointing at this mock and at `files.p12`
-    /// (plus `ca_file` with TLS).
-    pub fn config_toml(&self, files: &PkiFiles) -> String {
+    /// What a client needs to use this mock, with `files.p12` as its certificate (plus
+    /// `files.ca_pem` as `ca_file` with TLS).
+    pub fn client_settings(&self, files: &PkiFiles) -> ClientSettings {
         let o = &self.shared.options;
-        let mut lines = vec![
-            "# fiks.toml for the local fiks-integrasjon-mock".to_string(),
-            format!("audience = {}", toml_string(&self.audience())),
-            format!("token_endpoint = {}", toml_string(&self.token_endpoint())),
-            format!("fiks_base_url = {}", toml_string(&self.fiks_base_url())),
-            format!("issuer = {}", toml_string(&o.issuer)),
-            format!("scopes = {}", toml_string(fiks_api::FIKS_SCOPE)),
-            format!("certificate = {}", toml_string(&files.p12.to_string_lossy())),
-            format!("certificate_password = {}", toml_string(self.shared.pki.password())),
-            format!("integrasjon_id = {}", toml_string(&o.integrasjon_id)),
-            format!("integrasjon_passord = {}", toml_string(&o.integrasjon_passord)),
-        ];
-        if o.tls {
-            lines.push(format!("ca_file = {}", toml_string(&files.ca_pem.to_string_lossy())));
+        ClientSettings {
+            audience: self.audience(),
+            token_endpoint: self.token_endpoint(),
+            fiks_base_url: self.fiks_base_url(),
+            issuer: o.issuer.clone(),
+            scopes: fiks_api::FIKS_SCOPE.to_string(),
+            certificate: files.p12.clone(),
+            certificate_password: self.shared.pki.password().to_string(),
+            integrasjon_id: o.integrasjon_id.clone(),
+            integrasjon_passord: o.integrasjon_passord.clone(),
+            ca_file: o.tls.then(|| files.ca_pem.clone()),
         }
-        lines.join("\n") + "\n"
+    }
+
+    /// A ready `fiks.toml` for the client, pointing at this mock and at `files.p12`
+    /// (plus `ca_file` with TLS): [`MockServer::client_settings`] as TOML.
+    pub fn config_toml(&self, files: &PkiFiles) -> String {
+        self.client_settings(files).to_toml()
     }
 
     /// Everything a test harness needs to know, as the binary prints it: URLs, ids, secrets
@@ -385,7 +371,8 @@ impl MockServer {
 impl Drop for MockServer {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
-        if let Some((thread, done)) = self.runtime.take()
+        let runtime = self.runtime.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        if let Some((thread, done)) = runtime
             && done.recv_timeout(Duration::from_secs(2)).is_ok()
         {
             let _ = thread.join();

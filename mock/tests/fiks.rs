@@ -3,10 +3,9 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
 use fiks_integrasjon_mock::MockServer;
+use fiks_integrasjon_mock::testing::wait_until_async;
 use serde_json::json;
 
 async fn call(mock: &MockServer, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
@@ -179,7 +178,10 @@ async fn wrong_scope_expired_and_revoked_tokens() {
     mock.set_token_lifetime(1);
     let short = token(&mock).await;
     assert_eq!(call(&mock, "GET", "/echo", &refs(&fiks_headers(&mock, &short)), b"").await.status, 200);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    wait_until_async("the 1 s token expired", || async {
+        call(&mock, "GET", "/echo", &refs(&fiks_headers(&mock, &short)), b"").await.status != 200
+    })
+    .await;
     let a = call(&mock, "GET", "/echo", &refs(&fiks_headers(&mock, &short)), b"").await;
     let v = assert_fiks_error(&a, 401, "/echo");
     assert!(v["message"].as_str().unwrap().contains("expired"), "{v}");

@@ -2,11 +2,12 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
+use fiks_integrasjon_mock::testing::{wait_until, wait_until_async};
 use fiks_integrasjon_mock::{MockOptions, MockServer};
 
 /// A synchronous HTTP/1.1 request, as a harness in another language would send it.
@@ -37,19 +38,23 @@ fn blocking_start_serves_sync_callers_and_stops_quickly() {
     let (status, body) = raw_get(&base, "/_mock/counters").unwrap();
     assert_eq!(status, 200);
     assert!(body.contains("\"token_requests\":0"), "{body}");
-    // A slow answer in flight does not hold up the stop.
+    // A slow answer in flight does not hold up the stop: the stop cuts its connection.
     mock.push_fault(
         fiks_integrasjon_mock::FaultTarget::Fiks,
         fiks_integrasjon_mock::Fault::Delay(Duration::from_secs(30)),
         1,
     );
     let b2 = base.clone();
-    std::thread::spawn(move || raw_get(&b2, "/fiks/echo"));
-    std::thread::sleep(Duration::from_millis(100));
-    let t0 = Instant::now();
+    let in_flight = std::thread::spawn(move || raw_get(&b2, "/fiks/echo"));
+    wait_until("the slow request is held by the mock", || mock.counters().fiks_faults == 1);
     drop(mock);
-    assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
     assert!(raw_get(&base, "/_mock/counters").is_err(), "stopped");
+    // Closed without an answer: an empty read or a reset, not the 5 s read timeout that waiting
+    // for the 30 s answer would end in.
+    match in_flight.join().expect("no panic") {
+        Ok((status, body)) => assert_eq!((status, body.as_str()), (0, ""), "answered after the stop"),
+        Err(e) => assert!(!matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut), "still open: {e}"),
+    }
 }
 
 #[test]
@@ -81,8 +86,8 @@ async fn async_start_stops_on_drop() {
     let url = mock.metadata_url();
     assert_eq!(request("GET", &url, &[], b"").await.unwrap().status, 200);
     drop(mock);
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(request("GET", &url, &[], b"").await.is_err());
+    wait_until_async("the dropped mock stops answering", || async { request("GET", &url, &[], b"").await.is_err() })
+        .await;
 }
 
 #[tokio::test]

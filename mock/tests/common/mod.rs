@@ -1,9 +1,9 @@
-//! Shared test setup: one PKI per test binary, a tiny HTTP client, and grant signing done
-//! here (not with the client library).
+//! Shared test setup: the workspace fixture's cached PKI, async starts on the test's own
+//! runtime, a tiny HTTP client, and grant signing done here (not with the client library).
 #![allow(dead_code)]
 
 use std::io;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::rand::SystemRandom;
@@ -20,21 +20,8 @@ use tokio::net::TcpStream;
 
 use fiks_integrasjon_mock::{MockOptions, MockServer, Pki};
 
-/// One PKI for all tests: RSA key generation is the slow part, and nextest runs every test
-/// in a process of its own, so the PKI is kept in the target directory for a day
-/// (written to a temporary name, then renamed, so parallel tests never read half a file).
-pub fn pki() -> Pki {
-    static PKI: OnceLock<Pki> = OnceLock::new();
-    PKI.get_or_init(|| {
-        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fiks-integrasjon-mock-test-pki.json");
-        Pki::load_or_generate(&path, std::time::Duration::from_secs(86_400)).expect("test PKI")
-    })
-    .clone()
-}
-
-pub fn options() -> MockOptions {
-    MockOptions { pki: Some(pki()), ..MockOptions::default() }
-}
+/// The cached test PKI, and the default options with it, from the shared fixture.
+pub use fiks_integrasjon_mock::testing::{options, pki};
 
 pub async fn mock() -> MockServer {
     MockServer::start(options()).await.expect("mock starts")

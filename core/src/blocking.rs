@@ -4,9 +4,20 @@
 //! `fiks-integrasjon`). Cached reads never touch it: they are an atomic load and a clock read
 //! on the caller's thread. Only a cache miss or a Fiks call goes through the runtime.
 //!
-//! Misuse is an error, never a panic or a hang: calling from inside an async runtime, or from
-//! a child process after `fork()`, returns [`Error::Usage`]. Dropping the client never blocks
-//! (safe from a .NET finalizer thread or Python's garbage collector).
+//! Misuse is an error, never a panic or a hang: calling a waiting method from inside an async
+//! runtime returns [`Error::Usage`].
+//!
+//! **Fork** — the one rule of the library: the client records the process that built it. In a
+//! forked child (gunicorn, multiprocessing) the parent's runtime thread does not exist, so the
+//! runtime is never touched there: calls that would wait return [`Error::Usage`], or, when the
+//! client was made with [`Client::rebuild_after_fork`], build a new runtime and HTTP pool from
+//! the same configuration on first use (what the Python binding does). Dropping a client in a
+//! child only forgets the parent's runtime and sockets (dropping them would deregister the
+//! parent's connections from an epoll instance the two processes share).
+//!
+//! **Drop** waits, at most [`SHUTDOWN_WAIT`], for the runtime thread to stop, so a program that
+//! frees its client leaves no thread behind (valgrind-clean); inside a runtime (where waiting is
+//! not allowed) it stops the runtime in the background instead.
 //!
 //! ```no_run
 //! use fiks_integrasjon::{blocking, Config, FiksRequest};
@@ -23,6 +34,10 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
 
 use crate::client::ClientStats;
 use crate::config::Config;
@@ -33,21 +48,17 @@ use crate::headers::FiksHeaders;
 use crate::request::{FiksRequest, FiksResponse};
 use crate::token::Token;
 
-/// A blocking client. `Send + Sync`: share one between threads (it is designed for that).
-pub struct Client {
-    inner: crate::Client,
+/// The longest a dropped client waits for its runtime thread to stop.
+pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(2);
+
+/// A runtime and the async client whose I/O runs on it.
+struct Live {
+    client: Option<crate::Client>,
     runtime: Option<tokio::runtime::Runtime>,
 }
 
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("blocking::Client").field("config", self.inner.config()).finish_non_exhaustive()
-    }
-}
-
-impl Client {
-    /// Builds the client and its runtime; certificate problems are raised here.
-    pub fn new(config: Config) -> Result<Client> {
+impl Live {
+    fn build(config: Config) -> Result<Live> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .max_blocking_threads(2)
@@ -55,12 +66,12 @@ impl Client {
             .enable_all()
             .build()
             .map_err(|e| Error::usage(format!("cannot start the runtime thread: {e}")))?;
-        let inner = {
+        let client = {
             let _enter = runtime.enter();
             crate::Client::with_handle(config, Some(runtime.handle().clone()))
         };
-        match inner {
-            Ok(inner) => Ok(Client { inner, runtime: Some(runtime) }),
+        match client {
+            Ok(client) => Ok(Live { client: Some(client), runtime: Some(runtime) }),
             Err(e) => {
                 runtime.shutdown_background();
                 Err(e)
@@ -68,24 +79,164 @@ impl Client {
         }
     }
 
-    fn block_on<F: Future>(&self, fut: F) -> Result<F::Output> {
-        self.inner.inner.check_fork()?;
+    fn client(&self) -> &crate::Client {
+        // Both are `Some` until `drop`.
+        self.client.as_ref().unwrap_or_else(|| unreachable!("a live client has its async client"))
+    }
+
+    fn same_process(&self) -> bool {
+        self.client.as_ref().is_some_and(|c| c.inner.same_process())
+    }
+
+    fn runtime(&self) -> Result<&tokio::runtime::Runtime> {
+        self.runtime.as_ref().ok_or_else(|| Error::usage("the client is shut down"))
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        if !self.same_process() {
+            // A forked child: the runtime's threads and sockets belong to the parent.
+            std::mem::forget(self.runtime.take());
+            std::mem::forget(self.client.take());
+            return;
+        }
+        if let Some(rt) = self.runtime.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                rt.shutdown_background();
+            } else {
+                rt.shutdown_timeout(SHUTDOWN_WAIT);
+            }
+        }
+    }
+}
+
+/// A blocking client. `Send + Sync`: share one between threads (it is designed for that).
+pub struct Client {
+    live: ArcSwap<Live>,
+    config: Config,
+    rebuild_after_fork: bool,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("blocking::Client").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+/// A call running on the client's runtime (see [`Client::spawn`]): wait for it, poll it, or
+/// drop it to cancel it. Cancelling never cancels a token fetch that other callers share.
+pub struct Pending<T> {
+    rx: mpsc::Receiver<Result<T>>,
+    abort: tokio::task::AbortHandle,
+}
+
+impl<T> Pending<T> {
+    /// Waits for the result.
+    pub fn wait(self) -> Result<T> {
+        self.rx.recv().unwrap_or_else(|_| Err(cancelled()))
+    }
+
+    /// Waits at most `timeout`: `None` when the call is still running.
+    pub fn wait_timeout(&self, timeout: Duration) -> Option<Result<T>> {
+        match self.rx.recv_timeout(timeout) {
+            Ok(r) => Some(r),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => Some(Err(cancelled())),
+        }
+    }
+
+    /// Cancels the call (a later `wait` returns a usage error saying so).
+    pub fn cancel(&self) {
+        self.abort.abort();
+    }
+}
+
+impl<T> Drop for Pending<T> {
+    fn drop(&mut self) {
+        self.abort.abort();
+    }
+}
+
+fn cancelled() -> Error {
+    Error::usage("the call was cancelled")
+}
+
+impl Client {
+    /// Builds the client and its runtime; certificate problems are raised here.
+    pub fn new(config: Config) -> Result<Client> {
+        let live = Live::build(config.clone())?;
+        Ok(Client { live: ArcSwap::from_pointee(live), config, rebuild_after_fork: false })
+    }
+
+    /// Opts in to rebuilding the runtime and HTTP pool (and reloading the certificate) on the
+    /// first waiting call in a forked child, instead of returning [`Error::Usage`] there.
+    pub fn rebuild_after_fork(mut self, rebuild: bool) -> Client {
+        self.rebuild_after_fork = rebuild;
+        self
+    }
+
+    /// The runtime of this process: the current one, or (after a fork, when opted in) a new one.
+    fn live(&self) -> Result<Arc<Live>> {
+        let live = self.live.load_full();
+        if live.same_process() {
+            return Ok(live);
+        }
+        if !self.rebuild_after_fork {
+            return Err(Error::usage(
+                "this client was created in another process (before fork()); create a new client in this process",
+            ));
+        }
+        tracing::debug!("rebuilding the client's runtime in a forked child");
+        let fresh = Arc::new(Live::build(self.config.clone())?);
+        let before = self.live.compare_and_swap(&live, fresh.clone());
+        if Arc::ptr_eq(&before, &live) {
+            Ok(fresh)
+        } else {
+            // Another thread rebuilt it first: use theirs (ours is dropped in this process).
+            Ok(self.live.load_full())
+        }
+    }
+
+    fn block_on<F: Future>(&self, f: impl FnOnce(crate::Client) -> F) -> Result<F::Output> {
+        let live = self.live()?;
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(Error::usage(
                 "the blocking client was called from inside an async runtime: use fiks_integrasjon::Client (async) there",
             ));
         }
-        let rt = self.runtime.as_ref().ok_or_else(|| Error::usage("the client is shut down"))?;
-        Ok(rt.handle().block_on(fut))
+        let fut = f(live.client().clone());
+        Ok(live.runtime()?.block_on(fut))
+    }
+
+    /// Runs `f`'s future on the client's runtime and returns at once; never blocks. The
+    /// future gets a handle to the async client (it shares the cache and the pool).
+    pub fn spawn<T, F>(&self, f: impl FnOnce(crate::Client) -> F) -> Result<Pending<T>>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T>> + Send + 'static,
+    {
+        let live = self.live()?;
+        let (tx, rx) = mpsc::sync_channel(1);
+        let fut = f(live.client().clone());
+        let task = live.runtime()?.spawn(async move {
+            let _ = tx.send(fut.await);
+        });
+        Ok(Pending { rx, abort: task.abort_handle() })
+    }
+
+    /// Sends a request without waiting for it (see [`Client::spawn`]).
+    pub fn start_request(&self, request: FiksRequest) -> Result<Pending<FiksResponse>> {
+        self.spawn(move |c| async move { c.request(request).await })
     }
 
     /// The access token for the configured scopes.
     #[inline]
     pub fn token(&self) -> Result<Arc<Token>> {
-        if let Some(t) = self.inner.cached_token() {
+        if let Some(t) = self.live.load().client().cached_token() {
             return Ok(t);
         }
-        self.block_on(self.inner.token())?
+        self.block_on(|c| async move { c.token().await })?
     }
 
     /// The access token string for the configured scopes.
@@ -95,69 +246,79 @@ impl Client {
 
     /// The access token for another request (scopes, resource, …).
     pub fn token_for(&self, request: &TokenRequest) -> Result<Arc<Token>> {
-        self.block_on(self.inner.token_for(request))?
+        let request = request.clone();
+        self.block_on(|c| async move { c.token_for(&request).await })?
     }
 
     /// The three Fiks headers.
     #[inline]
     pub fn headers(&self) -> Result<Arc<FiksHeaders>> {
-        if let Some(h) = self.inner.cached_headers() {
+        if let Some(h) = self.live.load().client().cached_headers() {
             return Ok(h);
         }
-        self.block_on(self.inner.headers())?
+        self.block_on(|c| async move { c.headers().await })?
     }
 
-    /// Sends a request to the Fiks API.
+    /// The Fiks headers for a request to `url`, or [`Error::Usage`] when they may not go there
+    /// (see [`crate::FiksOrigins`]).
+    pub fn headers_for(&self, url: &str) -> Result<Arc<FiksHeaders>> {
+        self.live.load().client().check_url(url)?;
+        self.headers()
+    }
+
+    /// Whether the Fiks headers may be sent to `url`.
+    pub fn may_send_headers(&self, url: &str) -> bool {
+        self.live.load().client().may_send_headers(url)
+    }
+
+    /// Sends a request to the Fiks API (see [`crate::Client::request`]).
     pub fn request(&self, request: FiksRequest) -> Result<FiksResponse> {
-        self.block_on(self.inner.request(request))?
+        self.block_on(|c| async move { c.request(request).await })?
     }
 
     /// Builds a grant without sending it (diagnostics).
     pub fn grant(&self) -> Result<Grant> {
-        self.inner.grant()
+        self.live.load().client().grant()
     }
 
     /// The certificate in use.
-    pub fn certificate(&self) -> Option<&CertificateInfo> {
-        self.inner.certificate()
+    pub fn certificate(&self) -> Option<CertificateInfo> {
+        self.live.load().client().certificate().cloned()
     }
 
     /// The configuration.
     pub fn config(&self) -> &Config {
-        self.inner.config()
+        &self.config
     }
 
     /// Counters of token traffic.
     pub fn stats(&self) -> ClientStats {
-        self.inner.stats()
+        self.live.load().client().stats()
     }
 
     /// The URL a request path resolves to (see [`crate::Client::url`]).
     pub fn url(&self, path: &str) -> Result<url::Url> {
-        self.inner.url(path)
+        self.live.load().client().url(path)
     }
 
-    /// Forgets `token` if it is still the cached one (see [`crate::Client::evict`]).
-    pub fn evict(&self, token: &Arc<Token>) {
-        self.inner.evict(token)
+    /// After a 401 to `token`: evicts it at most once per token lifetime (see
+    /// [`crate::Client::evict`]); `true` when a retry may get a different token.
+    pub fn evict(&self, token: &Arc<Token>) -> bool {
+        self.live.load().client().evict(token)
+    }
+
+    /// Like [`Client::evict`] for a token held as text (see [`crate::Client::evict_access_token`]).
+    pub fn evict_access_token(&self, token: &str) -> bool {
+        self.live.load().client().evict_access_token(token)
     }
 
     /// Forgets cached tokens.
     pub fn clear_cache(&self) {
-        self.inner.clear_cache()
+        self.live.load().client().clear_cache()
     }
 
-    /// The async client inside (shares the cache).
-    pub fn async_client(&self) -> &crate::Client {
-        &self.inner
-    }
-}
-
-impl Drop for Client {
-    fn drop(&mut self) {
-        if let Some(rt) = self.runtime.take() {
-            // Never blocks: safe on finalizer threads, inside runtimes and after fork().
-            rt.shutdown_background();
-        }
+    /// The async client inside (shares the cache and the pool).
+    pub fn async_client(&self) -> crate::Client {
+        self.live.load().client().clone()
     }
 }

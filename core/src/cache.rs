@@ -5,6 +5,10 @@
 //! current token is still valid. When the token is due for renewal, the first reader starts one
 //! background refresh; when it has expired (or none exists), callers queue on the slot's async
 //! mutex and exactly one of them asks Maskinporten.
+//!
+//! A 401 from Fiks evicts a token at most once per token lifetime ([`Slot::evict_after_401`]):
+//! the token fetched after such an eviction is marked, and a 401 to it is about the integrasjon
+//! (its id or password), so it is not evicted and no new token is asked for.
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -12,8 +16,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
+use tokio::runtime::Handle;
 
-use crate::error::Error;
+use crate::client::Inner;
+use crate::error::{Error, Result};
+use crate::grant::TokenRequest;
 use crate::headers::FiksHeaders;
 use crate::token::Token;
 
@@ -25,6 +32,8 @@ pub(crate) struct Entry {
     pub(crate) refresh_at: Instant,
     /// From here on the token is not handed out.
     pub(crate) expires_at: Instant,
+    /// Fetched because a 401 evicted the token before it: a 401 to this one is not evicted.
+    pub(crate) after_401: bool,
 }
 
 impl Entry {
@@ -36,7 +45,7 @@ impl Entry {
         let usable = life - margin;
         let lead = refresh_ahead.min(usable / 2);
         let start = token.received;
-        Entry { refresh_at: start + (usable - lead), expires_at: start + usable, token, headers }
+        Entry { refresh_at: start + (usable - lead), expires_at: start + usable, token, headers, after_401: false }
     }
 }
 
@@ -46,6 +55,17 @@ pub(crate) enum Lookup<'a> {
     Valid { entry: &'a Arc<Entry>, renew: bool },
     /// Nothing usable.
     Missing,
+}
+
+/// What [`Slot::evict_after_401`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Eviction {
+    /// The token was the cached one and is gone: the next call fetches a new one.
+    Evicted,
+    /// Another token is cached already (or none): retry with it.
+    Newer,
+    /// The token was itself fetched after a 401: kept, and no new token is fetched.
+    Refused,
 }
 
 /// One cache slot.
@@ -60,6 +80,8 @@ pub(crate) struct Slot {
     epoch: Instant,
     /// The last failed fetch, shared with the callers that waited for it.
     last_failure: Mutex<Option<(Instant, Error)>>,
+    /// A 401 evicted the last token: the next one stored is marked `after_401`.
+    evicted_after_401: AtomicBool,
 }
 
 impl Slot {
@@ -71,6 +93,7 @@ impl Slot {
             quiet_until_ms: AtomicU64::new(0),
             epoch: Instant::now(),
             last_failure: Mutex::new(None),
+            evicted_after_401: AtomicBool::new(false),
         }
     }
 
@@ -107,25 +130,37 @@ impl Slot {
         })
     }
 
-    pub(crate) fn store(&self, entry: Arc<Entry>) {
-        self.current.store(Some(entry));
+    /// Stores a fresh entry (marked when a 401 caused its fetch) and returns it.
+    pub(crate) fn store(&self, mut entry: Entry) -> Arc<Entry> {
+        entry.after_401 = self.evicted_after_401.swap(false, Ordering::AcqRel);
+        let entry = Arc::new(entry);
+        self.current.store(Some(entry.clone()));
         if let Ok(mut f) = self.last_failure.lock() {
             *f = None;
         }
+        entry
     }
 
-    /// Drops the entry if it still holds `token` (after the API rejected it).
-    pub(crate) fn evict(&self, token: &Arc<Token>) {
+    /// After a Fiks API answered 401 to the token `is_it` picks: drops the entry if it still
+    /// holds that token, unless the token was itself fetched after a 401.
+    pub(crate) fn evict_after_401(&self, is_it: impl Fn(&Arc<Token>) -> bool) -> Eviction {
         let cur = self.current.load();
-        if let Some(e) = cur.as_ref()
-            && Arc::ptr_eq(&e.token, token)
-        {
-            self.current.compare_and_swap(&*cur, None);
+        match cur.as_ref() {
+            Some(e) if is_it(&e.token) => {
+                if e.after_401 {
+                    return Eviction::Refused;
+                }
+                self.evicted_after_401.store(true, Ordering::Release);
+                self.current.compare_and_swap(&*cur, None);
+                Eviction::Evicted
+            }
+            _ => Eviction::Newer,
         }
     }
 
     /// Drops whatever is cached.
     pub(crate) fn clear(&self) {
+        self.evicted_after_401.store(false, Ordering::Release);
         self.current.store(None);
     }
 
@@ -179,6 +214,83 @@ impl Slot {
     }
 }
 
+/// Reads, single flight and background renewal on the client's slots.
+impl Inner {
+    /// A valid cached entry, starting a background renewal when due.
+    pub(crate) fn read(self: &Arc<Self>, slot: &Arc<Slot>, request: &TokenRequest) -> Option<Arc<Entry>> {
+        slot.with_valid(|l| match l {
+            Lookup::Valid { entry, renew } => {
+                if renew {
+                    self.renew_in_background(slot, request);
+                }
+                Some(entry.clone())
+            }
+            Lookup::Missing => None,
+        })
+    }
+
+    pub(crate) fn renew_in_background(self: &Arc<Self>, slot: &Arc<Slot>, request: &TokenRequest) {
+        // While a renewal is in flight every read lands here: leave with one shared load, before
+        // the fork check (a getpid syscall) and the claim (a contended write). Under many threads
+        // on few cores the renewal itself waits for CPU, so this window is not short
+        // (benches/NOTES.md, figure 5).
+        if slot.background_running() {
+            return;
+        }
+        if self.check_fork().is_err() || !slot.begin_background() {
+            return;
+        }
+        let Some(handle) = self.handle.clone().or_else(|| Handle::try_current().ok()) else {
+            slot.end_background(None);
+            return;
+        };
+        let inner = self.clone();
+        let slot = slot.clone();
+        let request = request.clone();
+        handle.spawn(async move {
+            let _guard = slot.lock.lock().await;
+            if !slot.needs_renewal() {
+                slot.end_background(None);
+                return;
+            }
+            match inner.fetch_token(&request).await {
+                Ok(token) => {
+                    slot.store(inner.make_entry(token));
+                    slot.end_background(None);
+                }
+                Err(e) => {
+                    let left = slot.valid().map(|e| e.expires_at.saturating_duration_since(Instant::now())).unwrap_or_default();
+                    tracing::warn!(error = %e, valid_for_ms = left.as_millis() as u64, "background token renewal failed; the current token is served until it expires");
+                    slot.end_background(Some((left / 4).clamp(Duration::from_millis(100), Duration::from_secs(10))));
+                }
+            }
+        });
+    }
+
+    /// Single flight: the first caller fetches, the rest wait on the slot and take its result.
+    pub(crate) async fn entry(self: &Arc<Self>, slot: &Arc<Slot>, request: &TokenRequest) -> Result<Arc<Entry>> {
+        let waited_since = Instant::now();
+        if let Some(e) = slot.valid() {
+            return Ok(e);
+        }
+        self.check_fork()?;
+        let _guard = slot.lock.lock().await;
+        if let Some(e) = slot.valid() {
+            return Ok(e);
+        }
+        if let Some(err) = slot.failure_since(waited_since) {
+            return Err(err);
+        }
+        match self.fetch_token(request).await {
+            Ok(token) => Ok(slot.store(self.make_entry(token))),
+            Err(err) => {
+                slot.record_failure(&err);
+                Err(err)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,14 +312,24 @@ mod tests {
     }
 
     #[test]
-    fn evict_only_the_rejected_token() {
+    fn evict_only_the_rejected_token_and_once_per_lifetime() {
         let s = Slot::new();
         let a = token(100);
-        s.store(Arc::new(Entry::new(a.clone(), None, Duration::ZERO)));
-        s.evict(&token(100));
+        s.store(Entry::new(a.clone(), None, Duration::ZERO));
+        let other = token(100);
+        assert_eq!(s.evict_after_401(|t| Arc::ptr_eq(t, &other)), Eviction::Newer);
         assert!(s.valid().is_some());
-        s.evict(&a);
+        assert_eq!(s.evict_after_401(|t| Arc::ptr_eq(t, &a)), Eviction::Evicted);
         assert!(s.valid().is_none());
+        // The token fetched after the 401 is kept when it gets a 401 too.
+        let b = token(100);
+        assert!(s.store(Entry::new(b.clone(), None, Duration::ZERO)).after_401);
+        assert_eq!(s.evict_after_401(|t| Arc::ptr_eq(t, &b)), Eviction::Refused);
+        assert!(s.valid().is_some());
+        // A renewal at expiry is an ordinary token again.
+        let c = token(100);
+        assert!(!s.store(Entry::new(c.clone(), None, Duration::ZERO)).after_401);
+        assert_eq!(s.evict_after_401(|t| Arc::ptr_eq(t, &c)), Eviction::Evicted);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! a key that does not belong to the certificate, a certificate outside its validity window.
 
 use std::fmt;
-use std::path::Path;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::signature::{KeyPair, RsaKeyPair};
@@ -111,31 +111,35 @@ impl Credentials {
     /// Loads without judging validity or key match, for `cert-info`-style inspection.
     /// Unreadable files, wrong passwords and non-certificates are still errors.
     pub fn load(config: &Config) -> Result<Credentials> {
-        Self::load_parts(config.certificate(), config.private_key(), config.certificate_password.as_ref())
+        Self::load_parts(config.certificate(), config.private_key_source(), config.certificate_password.as_ref())
     }
 
     /// Loads from the three keys that name the credentials (see [`crate::ConfigBuilder::load_credentials`]).
     pub(crate) fn load_parts(
         certificate: Option<&CertificateSource>,
-        private_key: Option<&Path>,
+        private_key: Option<&CertificateSource>,
         password: Option<&secrecy::SecretString>,
     ) -> Result<Credentials> {
         let password =
             Zeroizing::new(password.map(|p| secrecy::ExposeSecret::expose_secret(p).to_string()).unwrap_or_default());
+        let read_key = |source: &CertificateSource| -> Result<Zeroizing<Vec<u8>>> {
+            let data = read_source(source, "private_key")?;
+            parse_pem_key(&data, &password, &describe_source(source, "private_key"))
+        };
         let (chain, key_pkcs8) = match certificate {
             Some(CertificateSource::Pkcs12Bytes(bytes)) => load_pkcs12(bytes, &password)?,
-            Some(CertificateSource::File(path)) => {
-                let data = read_file(path, "certificate")?;
+            Some(source) => {
+                let data = read_source(source, "certificate")?;
                 if looks_like_pem(&data) {
                     let (chain, embedded_key) = parse_pem_certs(&data, &password)?;
                     let key = match private_key {
-                        Some(kp) => parse_pem_key(&read_file(kp, "private_key")?, &password, kp)?,
+                        Some(kp) => read_key(kp)?,
                         None => embedded_key.ok_or_else(|| {
                             Error::cert(
                                 P::Missing,
                                 format!(
-                                    "{} holds certificates but no private key: set `private_key` to the PEM key file",
-                                    path.display()
+                                    "{} holds certificates but no private key: set `private_key` to the PEM key (a file or its text)",
+                                    describe_source(source, "certificate")
                                 ),
                             )
                         })?,
@@ -151,7 +155,7 @@ impl Credentials {
             None => {
                 let kp =
                     private_key.ok_or_else(|| Error::cert(P::Missing, "no certificate or private key configured"))?;
-                (Vec::new(), parse_pem_key(&read_file(kp, "private_key")?, &password, kp)?)
+                (Vec::new(), read_key(kp)?)
             }
         };
         let mut pkcs1 = pkcs8_to_pkcs1(&key_pkcs8)?;
@@ -239,10 +243,30 @@ impl Credentials {
     }
 }
 
-fn read_file(path: &Path, key: &str) -> Result<Zeroizing<Vec<u8>>> {
-    std::fs::read(path)
-        .map(Zeroizing::new)
-        .map_err(|e| Error::cert(P::Unreadable, format!("cannot read `{key}` file {}: {e}", path.display())))
+/// The bytes of a certificate or key source. The message names a file only by a path that is
+/// plausibly one: a value that is content (PEM text) is never echoed.
+fn read_source(source: &CertificateSource, key: &str) -> Result<Zeroizing<Vec<u8>>> {
+    match source {
+        CertificateSource::File(path) => std::fs::read(path)
+            .map(Zeroizing::new)
+            .map_err(|e| Error::cert(P::Unreadable, format!("cannot read {}: {e}", describe_source(source, key)))),
+        CertificateSource::Pkcs12Bytes(b) | CertificateSource::Pem(b) => Ok(Zeroizing::new(b.to_vec())),
+    }
+}
+
+/// How a message names a source: "`key` file PATH", or "`key` (given as content)".
+fn describe_source(source: &CertificateSource, key: &str) -> String {
+    match source {
+        CertificateSource::File(path) => {
+            let shown = path.to_string_lossy();
+            if crate::config::load::quotable_path(&shown) {
+                format!("`{key}` file {shown}")
+            } else {
+                format!("`{key}` (a file name that looks like key material; it is not shown)")
+            }
+        }
+        _ => format!("`{key}` (given as content)"),
+    }
 }
 
 fn looks_like_pem(data: &[u8]) -> bool {
@@ -300,9 +324,9 @@ fn has_key_block(data: &[u8]) -> bool {
     data.windows(marker.len()).any(|w| w == marker)
 }
 
-fn parse_pem_key(data: &[u8], password: &str, path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+fn parse_pem_key(data: &[u8], password: &str, what: &str) -> Result<Zeroizing<Vec<u8>>> {
     if !looks_like_pem(data) || !has_key_block(data) {
-        return Err(Error::cert(P::NotACertificate, format!("{} holds no PEM private key", path.display())));
+        return Err(Error::cert(P::NotACertificate, format!("{what} holds no PEM private key")));
     }
     pem_key_to_pkcs8(data, password)
 }

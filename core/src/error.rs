@@ -105,6 +105,10 @@ pub struct ApiError {
     pub body: Option<FiksErrorBody>,
     /// The raw answer body, as received.
     pub raw: Vec<u8>,
+    /// Fiks answered 401 to a token fetched after an earlier 401: the token is fine, so Fiks
+    /// refuses the integrasjon itself (`integrasjon_id`/`integrasjon_passord`, or its access).
+    /// No further token is fetched for it until the token is renewed at expiry.
+    pub integrasjon_refused: bool,
 }
 
 impl ApiError {
@@ -159,8 +163,10 @@ pub enum Error {
 }
 
 fn api_detail(e: &ApiError) -> String {
+    let refused =
+        if e.integrasjon_refused { " (Fiks refused the integrasjon: a fresh token got 401 as well)" } else { "" };
     let Some(b) = &e.body else {
-        return String::new();
+        return refused.to_string();
     };
     let mut s = String::new();
     if let Some(m) = &b.message {
@@ -176,6 +182,7 @@ fn api_detail(e: &ApiError) -> String {
     if let Some(id) = &b.error_id {
         s.push_str(&format!(" (errorId {id})"));
     }
+    s.push_str(refused);
     s
 }
 
@@ -202,6 +209,13 @@ impl Error {
         }
     }
 
+    /// Whether the failure is transient (a connect failure, a timeout, HTTP 429/500/502/503/504
+    /// from Maskinporten or Fiks): trying again later may succeed. The same rule the library
+    /// retries by ([`crate::retry::retryable`] for an idempotent request).
+    pub fn is_transient(&self) -> bool {
+        crate::retry::retryable(self, true)
+    }
+
     /// The Fiks API error, when this is one.
     pub fn as_api(&self) -> Option<&ApiError> {
         match self {
@@ -221,6 +235,9 @@ impl Error {
     /// A short hint of what to do about this error, for command lines and logs.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
+            Error::Token(t) if crate::retry::is_transient_status(t.status) => {
+                Some("Maskinporten is unavailable or busy; try again later")
+            }
             Error::Token(t) => Some(match t.mp_code.as_deref() {
                 Some("MP-110") => {
                     "check `environment`/`audience`: aud must be Maskinporten's issuer, trailing slash included"
@@ -250,6 +267,9 @@ impl Error {
                 }
                 _ => "check `certificate` (a .p12/.pfx or a PEM chain) and `private_key`",
             }),
+            Error::Api(a) if a.integrasjon_refused => Some(
+                "Fiks refused the integrasjon: check `integrasjon_id`/`integrasjon_passord` and that the integrasjon is set up (Fiks-konfigurasjon)",
+            ),
             Error::Api(a) => Some(match a.status {
                 401 => "check `integrasjon_id`/`integrasjon_passord` and that the token has scope ks:fiks",
                 403 => {

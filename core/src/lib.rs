@@ -35,11 +35,13 @@ mod client;
 pub mod config;
 pub mod credentials;
 mod error;
+mod fiks_call;
 mod fiks_error;
 pub mod grant;
 mod headers;
-mod request;
-mod retry;
+mod origin;
+pub mod request;
+pub mod retry;
 pub mod token;
 mod transport;
 
@@ -50,6 +52,7 @@ pub use error::{ApiError, CertificateProblem, Error, ErrorKind, Result, TokenErr
 pub use fiks_error::{FiksErrorBody, parse_fiks_error};
 pub use grant::{Grant, TokenRequest};
 pub use headers::FiksHeaders;
+pub use origin::FiksOrigins;
 pub use request::{FiksRequest, FiksResponse, Method};
 pub use token::Token;
 pub use transport::USER_AGENT;
@@ -68,5 +71,5 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub fn error_from_body(body: &[u8]) -> Option<Error> {
     let parsed = parse_fiks_error(body)?;
     let status = parsed.status.unwrap_or(0);
-    Some(Error::Api(Box::new(ApiError { status, body: Some(parsed), raw: body.to_vec() })))
+    Some(Error::Api(Box::new(ApiError { status, body: Some(parsed), raw: body.to_vec(), integrasjon_refused: false })))
 }

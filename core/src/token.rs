@@ -1,6 +1,8 @@
 //! Maskinporten's token endpoint: the form POST, the answer, and its OAuth errors.
 //!
 //! The access token is opaque: its lifetime comes from `expires_in`, never from decoding it.
+//! Every attempt carries a new grant (new `jti`); failures are retried by the one rule in
+//! [`crate::retry`].
 
 use std::fmt;
 use std::time::{Duration, Instant, SystemTime};
@@ -8,7 +10,10 @@ use std::time::{Duration, Instant, SystemTime};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::client::Inner;
 use crate::error::{Error, Result, TokenError, TransportProblem};
+use crate::grant::TokenRequest;
+use crate::retry::{Deadline, retry_after_of, retryable};
 
 /// The `grant_type` of a JWT bearer grant (RFC 7523).
 pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -169,6 +174,82 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     let cleaned: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
     if body.len() > 160 { format!("{cleaned}…") } else { cleaned }
+}
+
+impl Inner {
+    /// Asks Maskinporten for a token, retrying transient failures (a token request is
+    /// idempotent) within `retry_deadline_seconds`; a 4xx OAuth error is returned at once.
+    pub(crate) async fn fetch_token(&self, request: &TokenRequest) -> Result<Token> {
+        let signer = self.signer()?;
+        let policy = self.retry_policy();
+        let deadline = Deadline::after(self.config.retry_deadline().max(self.config.timeout()));
+        let endpoint = self.config.token_endpoint();
+        let mut attempt = 0u32;
+        loop {
+            let grant = signer.sign(request, SystemTime::now())?;
+            self.token_requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tracing::debug!(endpoint = %endpoint, scope = %request.scope_string(), attempt, "requesting a Maskinporten token");
+            let (err, retry_after) = match self.exchange(endpoint, grant.assertion(), &deadline).await {
+                Ok(token) => {
+                    self.tokens_received.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tracing::debug!(
+                        expires_in = token.expires_in,
+                        scope = token.scope.as_deref().unwrap_or(""),
+                        "received a Maskinporten token"
+                    );
+                    return Ok(token);
+                }
+                Err(failure) => failure,
+            };
+            attempt += 1;
+            match policy.delay(attempt, &deadline, retry_after).filter(|_| retryable(&err, true)) {
+                Some(delay) => {
+                    tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying the token request");
+                    tokio::time::sleep(delay).await;
+                }
+                None => {
+                    tracing::debug!(error = %err, "the token request failed");
+                    return Err(err);
+                }
+            }
+        }
+    }
+
+    /// One POST to the token endpoint: the token, or the error and the server's `Retry-After`.
+    async fn exchange(
+        &self,
+        endpoint: &url::Url,
+        assertion: &str,
+        deadline: &Deadline,
+    ) -> std::result::Result<Token, (Error, Option<Duration>)> {
+        let resp = self
+            .http
+            .post(endpoint.clone())
+            .form(&[("grant_type", GRANT_TYPE), ("assertion", assertion)])
+            .header(reqwest::header::ACCEPT, "application/json")
+            .timeout(deadline.attempt_timeout(self.config.timeout()))
+            .send()
+            .await
+            .map_err(|e| (Error::from_reqwest("the token request", &e), None))?;
+        let status = resp.status().as_u16();
+        let retry_after = retry_after_of(resp.headers());
+        let body = resp.bytes().await.map_err(|e| (Error::from_reqwest("reading the token answer", &e), None))?;
+        if (200..300).contains(&status) {
+            return parse_token_response(status, &body).map_err(|e| (e, None));
+        }
+        let err = match parse_oauth_error(status, &body) {
+            Some(t) => Error::Token(Box::new(t)),
+            None => Error::Transport {
+                problem: TransportProblem::InvalidResponse,
+                message: format!(
+                    "the token endpoint answered HTTP {status} without an OAuth error body: {}",
+                    excerpt(&body)
+                ),
+                status: Some(status),
+            },
+        };
+        Err((err, retry_after))
+    }
 }
 
 #[cfg(test)]

@@ -132,9 +132,9 @@ fn other_hosts_never_get_the_headers() {
     let env = common::env();
     let client = blocking::Client::new(env.config()).unwrap();
     let e = client.request(FiksRequest::get("https://evil.example.no/steal")).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Config);
+    assert_eq!(e.kind(), ErrorKind::Usage);
     let e = client.request(FiksRequest::get("/a/../../token")).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Config);
+    assert_eq!(e.kind(), ErrorKind::Usage);
     let full = format!("{}/echo", env.mock.fiks_base_url());
     assert_eq!(client.request(FiksRequest::get(full)).unwrap().status, 200);
 }

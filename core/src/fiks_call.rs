@@ -1,0 +1,145 @@
+//! Fiks API calls: the Fiks headers on an allowed URL, one deadline, the one retry rule, and
+//! one token renewal after a 401.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::cache::Eviction;
+use crate::client::{Client, Inner};
+use crate::config::AuthMode;
+use crate::error::{ApiError, Error, Result};
+use crate::fiks_error::parse_fiks_error;
+use crate::headers::FiksHeaders;
+use crate::request::{FiksRequest, FiksResponse};
+use crate::retry::{Deadline, retry_after_of, retryable};
+use crate::token::Token;
+
+impl Client {
+    /// Sends a request to the Fiks API with the Fiks headers. A non-2xx answer is an
+    /// [`Error::Api`] carrying the parsed Fiks error and the raw body.
+    ///
+    /// - The URL must be allowed to receive the Fiks headers ([`crate::FiksOrigins`]).
+    /// - The whole call — a token fetch, retries, backoff and `Retry-After` waits — ends by
+    ///   [`FiksRequest::timeout`] (default `retry_deadline_seconds`); each HTTP exchange also by
+    ///   `timeout_seconds`.
+    /// - Failures are retried by [`crate::retry::retryable`] (idempotent methods only, except
+    ///   connect failures).
+    /// - A 401 evicts the token and retries once with a fresh one; a 401 to a token fetched
+    ///   after a 401 fails with [`ApiError::integrasjon_refused`] and fetches nothing more.
+    pub async fn request(&self, request: FiksRequest) -> Result<FiksResponse> {
+        request.check()?;
+        let url = self.inner.origins.resolve(&request.path)?;
+        let config = &self.inner.config;
+        let deadline = Deadline::after(request.timeout.unwrap_or(config.retry_deadline().max(config.timeout())));
+        let policy = self.inner.retry_policy();
+        let maskinporten = matches!(config.auth_mode(), AuthMode::Maskinporten);
+        let mut attempt = 0u32;
+        let mut renewed_after_401 = false;
+        loop {
+            let (headers, token) = self.headers_within(&deadline).await?;
+            let (err, retry_after) = match self.inner.send_once(&url, &request, &headers, &deadline).await {
+                Ok(resp) => return Ok(resp),
+                Err(failure) => failure,
+            };
+            if err.http_status() == Some(401)
+                && maskinporten
+                && let Some(tok) = &token
+            {
+                let eviction = if renewed_after_401 {
+                    Eviction::Refused
+                } else {
+                    self.inner.default_slot.evict_after_401(|t| Arc::ptr_eq(t, tok))
+                };
+                if eviction != Eviction::Refused {
+                    tracing::debug!("Fiks answered 401: retrying once with a fresh token");
+                    renewed_after_401 = true;
+                    continue;
+                }
+                tracing::warn!("Fiks answered 401 to a fresh token: it refuses the integrasjon (id or password)");
+                return Err(refused(err));
+            }
+            attempt += 1;
+            match policy.delay(attempt, &deadline, retry_after).filter(|_| retryable(&err, request.is_idempotent())) {
+                Some(delay) => {
+                    tracing::info!(attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying the Fiks request");
+                    tokio::time::sleep(delay).await;
+                }
+                None => return Err(err),
+            }
+        }
+    }
+
+    /// The headers (and our token, to evict after a 401), waiting for a token no longer than
+    /// the call's deadline.
+    async fn headers_within(&self, deadline: &Deadline) -> Result<(Arc<FiksHeaders>, Option<Arc<Token>>)> {
+        if let Some(h) = self.cached_headers() {
+            let token = matches!(self.inner.config.auth_mode(), AuthMode::Maskinporten)
+                .then(|| self.inner.default_slot.valid().map(|e| e.token.clone()))
+                .flatten();
+            return Ok((h, token));
+        }
+        match tokio::time::timeout(deadline.remaining(), self.inner.headers_slow()).await {
+            Ok(r) => r,
+            Err(_) => Err(deadline.passed("waiting for a Maskinporten token")),
+        }
+    }
+}
+
+/// Marks a 401 as Fiks refusing the integrasjon.
+fn refused(err: Error) -> Error {
+    match err {
+        Error::Api(mut a) => {
+            a.integrasjon_refused = true;
+            Error::Api(a)
+        }
+        other => other,
+    }
+}
+
+impl Inner {
+    async fn send_once(
+        &self,
+        url: &Url,
+        request: &FiksRequest,
+        headers: &FiksHeaders,
+        deadline: &Deadline,
+    ) -> std::result::Result<FiksResponse, (Error, Option<Duration>)> {
+        let mut b = self.http.request(request.method.clone(), url.clone());
+        for (name, value) in &request.headers {
+            b = b.header(name.as_str(), value.as_str());
+        }
+        b = b.headers(headers.to_header_map());
+        if let Some(body) = &request.body {
+            b = b.body(body.clone());
+        }
+        if let Some(ct) = request.content_type() {
+            b = b.header(reqwest::header::CONTENT_TYPE, ct);
+        }
+        let resp = b
+            .timeout(deadline.attempt_timeout(self.config.timeout()))
+            .send()
+            .await
+            .map_err(|e| (Error::from_reqwest("the Fiks request", &e), None))?;
+        let status = resp.status().as_u16();
+        let retry_after = retry_after_of(resp.headers());
+        let headers: Vec<(String, String)> = resp
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let body = resp.bytes().await.map_err(|e| (Error::from_reqwest("reading the Fiks answer", &e), None))?.to_vec();
+        if (200..300).contains(&status) {
+            Ok(FiksResponse { status, headers, body })
+        } else {
+            Err((api_error_from(status, body), retry_after))
+        }
+    }
+}
+
+/// Builds the API error for a non-2xx answer, parsing the Fiks error body when there is one.
+pub(crate) fn api_error_from(status: u16, body: Vec<u8>) -> Error {
+    let parsed = parse_fiks_error(&body);
+    Error::Api(Box::new(ApiError { status, body: parsed, raw: body, integrasjon_refused: false }))
+}

@@ -3,7 +3,7 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fiks_integrasjon::{Client, TokenRequest, blocking};
 
@@ -61,15 +61,23 @@ fn refresh_ahead_renews_in_background_without_blocking_readers() {
     let first = client.token().unwrap();
     // Before the renewal point: cached, no new request.
     assert!(Arc::ptr_eq(&first, &client.token().unwrap()));
-    env.mock.set_token_delay(Duration::from_millis(500));
-    std::thread::sleep(Duration::from_millis(1950));
-    // Renewal due (usable life 3.6 s, lead 1.8 s): this read returns at once with the old token…
-    let t0 = Instant::now();
+    assert_eq!(env.mock.counters().token_requests, 1);
+    // Renewal is due after 1.8 s (usable life 3.6 s, lead 1.8 s); the mock holds its answer 1.5 s.
+    env.mock.set_token_delay(Duration::from_millis(1500));
+    // Every read until the renewal request has reached the mock gets the cached token…
+    common::wait_until("a read started the background renewal", || {
+        assert_eq!(client.token().unwrap().access_token(), first.access_token());
+        env.mock.counters().token_requests == 2
+    });
+    // …and so does a read while the mock holds the renewal's answer: it did not wait for the
+    // renewal, which had not been answered when the read returned.
     let during = client.token().unwrap();
-    assert!(t0.elapsed() < Duration::from_millis(50), "read waited for the refresh: {:?}", t0.elapsed());
     assert_eq!(during.access_token(), first.access_token());
-    // …and a single background request brings the new one.
-    std::thread::sleep(Duration::from_millis(900));
+    assert_eq!(env.mock.counters().tokens_issued, 1, "the read waited for the renewal");
+    // A single background request brings the new one.
+    common::wait_until("the renewed token is served", || {
+        client.token().unwrap().access_token() != first.access_token()
+    });
     for _ in 0..1000 {
         client.token().unwrap();
     }

@@ -81,7 +81,7 @@ proptest! {
 /// Mutating a real PKCS#12 file anywhere gives an error (or, rarely, a valid load), never a panic.
 #[test]
 fn mutated_pkcs12_never_panics() {
-    let pki = fiks_integrasjon_mock::Pki::generate().unwrap();
+    let pki = fiks_integrasjon_mock::testing::pki();
     for original in [pki.p12_modern(), pki.p12_legacy()] {
         let mut rng = proptest::test_runner::TestRng::deterministic_rng(proptest::test_runner::RngAlgorithm::ChaCha);
         for _ in 0..300 {

@@ -1,7 +1,8 @@
 //! 256 threads read headers for 30 s (FIKS_FAULT_LOAD_SECS) while the mock's token endpoint
 //! cycles through 503s, 429s, delays, garbage bodies and dropped connections, with tokens
-//! that live 2 s. The run must end with no panic, no deadlock, no stuck thread, a bounded
-//! number of token requests, and every read either a valid token or a clear error.
+//! that live 2 s. The run must end with no panic, no deadlock, no stuck thread, no reader that
+//! got only errors, a bounded number of token requests, and every read either a valid token or a
+//! clear error.
 
 mod common;
 
@@ -71,11 +72,13 @@ fn headers_under_load_with_every_fault_mode() {
     let mut errors: BTreeMap<String, u64> = BTreeMap::new();
     let mut tokens = HashSet::new();
     let mut max_wait = Duration::ZERO;
+    let mut unserved_threads = 0;
     for i in 0..threads {
         let (s, e, t, w) = done_rx
             .recv_timeout(Duration::from_secs(secs + 60).saturating_sub(Duration::from_secs(i as u64 / 64)))
             .unwrap_or_else(|_| panic!("only {i} of {threads} reader threads finished: a thread is stuck"));
         served += s;
+        unserved_threads += u64::from(s == 0);
         for (k, v) in e {
             *errors.entry(k).or_default() += v;
         }
@@ -87,7 +90,7 @@ fn headers_under_load_with_every_fault_mode() {
         "threads": threads, "seconds": secs, "reads_served": served, "errors_by_kind": errors,
         "client_token_requests": client.stats().token_requests, "mock_token_requests": c.token_requests,
         "tokens_issued": c.tokens_issued, "distinct_tokens_seen": tokens.len(),
-        "slowest_read_ms": max_wait.as_millis() as u64,
+        "slowest_read_ms": max_wait.as_millis() as u64, "unserved_threads": unserved_threads,
     });
     println!("FAULT-LOAD {report}");
     let _ = std::fs::write(concat!(env!("CARGO_TARGET_TMPDIR"), "/fault-load.json"), report.to_string());
@@ -98,5 +101,7 @@ fn headers_under_load_with_every_fault_mode() {
     // or the delay/backoff of a failure).
     let bound = (secs as f64 / 0.4).ceil() as u64 * 4 + 8;
     assert!(c.token_requests <= bound, "{} token requests > bound {bound}", c.token_requests);
-    assert!(max_wait < Duration::from_secs(20), "a read waited {max_wait:?}");
+    // No reader was starved: every thread got tokens, not only errors. (How long the slowest read
+    // took is reported above, not asserted: that depends on the machine.)
+    assert_eq!(unserved_threads, 0, "threads that got no token in {secs} s");
 }

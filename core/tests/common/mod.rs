@@ -1,41 +1,37 @@
-//! Shared setup: a fresh strict mock with its PKI written to a temp dir.
-#![allow(dead_code)]
+//! Shared setup: the workspace's test fixture (a strict mock with the cached test PKI, its files
+//! and a ready fiks.toml, from `fiks_integrasjon_mock::testing`), fed to the client here.
+#![allow(dead_code, unused_imports)]
+
+use std::ops::Deref;
 
 use fiks_integrasjon::{Config, ConfigBuilder};
-use fiks_integrasjon_mock::{MockOptions, MockServer, Pki, PkiFiles};
+use fiks_integrasjon_mock::MockOptions;
+use fiks_integrasjon_mock::testing::TestMock;
+pub use fiks_integrasjon_mock::testing::wait_until;
 
-pub struct Env {
-    pub mock: MockServer,
-    pub files: PkiFiles,
-    pub dir: tempfile::TempDir,
-}
+/// A running mock with its files (`env.mock`, `env.files`, ...), and the client config for it.
+pub struct Env(TestMock);
 
-/// One PKI for every test process (nextest runs each test in its own): RSA key generation is
-/// the slow part, so the PKI is kept in the target directory for a day.
-pub fn pki() -> Pki {
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fiks-integrasjon-core-test-pki.json");
-    Pki::load_or_generate(&path, std::time::Duration::from_secs(86_400)).expect("test PKI")
+impl Deref for Env {
+    type Target = TestMock;
+    fn deref(&self) -> &TestMock {
+        &self.0
+    }
 }
 
 pub fn env() -> Env {
-    env_with(MockOptions::default())
+    Env(TestMock::start())
 }
 
-pub fn env_with(mut options: MockOptions) -> Env {
-    if options.pki.is_none() {
-        options.pki = Some(pki());
-    }
-    let mock = MockServer::start_blocking(options).expect("mock starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let files = mock.pki().write_to(dir.path()).expect("pki written");
-    Env { mock, files, dir }
+pub fn env_with(options: MockOptions) -> Env {
+    Env(TestMock::start_with(options))
 }
 
 impl Env {
     /// A builder loaded with the mock's ready fiks.toml.
     pub fn builder(&self) -> ConfigBuilder {
         let mut b = Config::builder();
-        b.load_toml_str(&self.mock.config_toml(&self.files)).expect("mock config parses");
+        b.load_toml_str(&self.config_toml()).expect("mock config parses");
         b
     }
     pub fn config(&self) -> Config {

@@ -61,16 +61,6 @@ pub(crate) fn str_array_arg<'a>(
     items.iter().enumerate().map(|(i, p)| str_arg(*p, &format!("{name}[{i}]"))).collect()
 }
 
-/// Whether `name` is an HTTP header name (RFC 9110 `token`).
-pub(crate) fn is_header_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-/// Whether `value` can be sent as an HTTP header value (no control characters but tab).
-pub(crate) fn is_header_value(value: &str) -> bool {
-    value.bytes().all(|b| b == b'\t' || !(b.is_ascii_control()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,14 +86,5 @@ mod tests {
         let arr = [c"a".as_ptr(), std::ptr::null()];
         let e = str_array_arg(arr.as_ptr(), 2, "header_names").unwrap_err();
         assert_eq!(e.message().to_str().unwrap(), "`header_names[1]` is NULL");
-    }
-
-    #[test]
-    fn header_syntax() {
-        assert!(is_header_name("X-Request-Id"));
-        assert!(!is_header_name("bad name"));
-        assert!(!is_header_name(""));
-        assert!(is_header_value("a\tb"));
-        assert!(!is_header_value("a\r\nb"));
     }
 }

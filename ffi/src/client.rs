@@ -3,7 +3,7 @@
 use std::ffi::{CString, c_char};
 
 use fiks::blocking::Client;
-use fiks::{FiksRequest, TokenRequest};
+use fiks::TokenRequest;
 
 use crate::args;
 use crate::boundary::{status_boundary, value_boundary};
@@ -33,9 +33,7 @@ impl Castable for fiks_client {
 
 /// The Rust value behind a `fiks_client *`.
 pub(crate) struct ClientData {
-    client: Client,
-    /// The process that created the client; another one (a forked child) must not drop it.
-    pid: u32,
+    pub(crate) client: Client,
 }
 
 /// Builds a client from `config`: validates every key and loads the certificate, so
@@ -55,14 +53,15 @@ pub unsafe extern "C" fn fiks_client_new(
         let builder = try_ref!(config);
         let out = try_out!(client_out);
         let client = Client::new(builder.build()?)?;
-        *out = into_ptr::<fiks_client>(ClientData { client, pid: std::process::id() });
+        *out = into_ptr::<fiks_client>(ClientData { client });
         Ok(())
     })
 }
 
-/// Frees a client and stops its background thread without waiting for it. NULL is a no-op.
-/// In a forked child the parent's client is only forgotten (its thread and sockets belong to
-/// the parent), never torn down.
+/// Frees a client and stops its background thread, waiting for it at most 2 seconds (so a
+/// program that frees its client leaves no thread behind). NULL is a no-op. In a forked child
+/// the parent's client is only forgotten (its thread and sockets belong to the parent), never
+/// torn down — the core's one fork rule.
 ///
 /// Ownership: takes ownership of `client`; objects obtained from it (tokens, headers,
 /// responses, errors) stay valid and are freed separately.
@@ -71,29 +70,8 @@ pub unsafe extern "C" fn fiks_client_new(
 pub unsafe extern "C" fn fiks_client_free(client: *mut fiks_client) {
     value_boundary(|| {
         // SAFETY: a non-NULL client comes from `fiks_client_new` and is freed once (contract).
-        let Some(data) = (unsafe { take_box(client) }) else {
-            return;
-        };
-        if data.pid != std::process::id() {
-            park_foreign(data);
-        } else {
-            drop(data);
-        }
+        drop(unsafe { take_box(client) });
     })
-}
-
-/// Clients of the parent process, freed in a forked child: dropping one there would stop a
-/// runtime whose threads do not exist in the child and deregister sockets from an epoll
-/// instance the child shares with the parent (breaking the parent's connections). They are
-/// kept, unused and reachable, until the child exits.
-static FOREIGN_CLIENTS: std::sync::Mutex<Vec<ClientData>> = std::sync::Mutex::new(Vec::new());
-
-fn park_foreign(data: Box<ClientData>) {
-    match FOREIGN_CLIENTS.lock() {
-        Ok(mut parked) => parked.push(*data),
-        // A poisoned lock (a panic while pushing): never drop a foreign client.
-        Err(_) => std::mem::forget(data),
-    }
 }
 
 /// An owned C string holding a secret token.
@@ -195,27 +173,14 @@ fn send(a: RequestArgs<'_>) -> Result<(), ErrorData> {
     let body = args::bytes_arg(a.body, a.body_len, "body")?;
     let response_out = a.response_out;
     let out = try_out!(response_out);
-    let method = FiksRequest::parse_method(method)
-        .map_err(|_| ErrorData::invalid_argument(format!("`method` is not an HTTP method: `{method}`")))?;
-    let mut request = FiksRequest::new(method, path);
-    let mut content_type = "application/json";
-    for (i, (name, value)) in names.iter().zip(&values).enumerate() {
-        if !args::is_header_name(name) {
-            return Err(ErrorData::invalid_argument(format!("`header_names[{i}]` is not an HTTP header name")));
-        }
-        if !args::is_header_value(value) {
-            return Err(ErrorData::invalid_argument(format!(
-                "`header_values[{i}]` holds a control character (CR, LF, ...)"
-            )));
-        }
-        if name.eq_ignore_ascii_case("content-type") {
-            content_type = value;
-        } else {
-            request = request.header(*name, *value);
-        }
-    }
+    let mut request = crate::request::new_request(method, path)?;
     if !body.is_empty() {
-        request = request.body(body.to_vec(), content_type);
+        request = request.body(body.to_vec(), "application/json");
+    }
+    for (i, (name, value)) in names.iter().zip(&values).enumerate() {
+        request = request
+            .try_header(name, value)
+            .map_err(|e| crate::request::header_error(&format!("`header_names[{i}]`/`header_values[{i}]`"), e))?;
     }
     let response = a.client.client.request(request)?;
     *out = into_ptr::<fiks_response>(ResponseData::from(response));
@@ -225,7 +190,8 @@ fn send(a: RequestArgs<'_>) -> Result<(), ErrorData> {
 /// Sends `method` (e.g. "GET", "post") to `path` (joined to `fiks_base_url`, e.g.
 /// "/innsyn-sok/api/v1/sok", or a full URL on the same origin) with the Fiks headers.
 /// `body` (`body_len` bytes; NULL only with length 0) is sent as `application/json` when not
-/// empty. Idempotent methods are retried on 429/502/503/504 and connection failures.
+/// empty. Transient failures are retried by the core's rule (connection failures always;
+/// timeouts and 429/500/502/503/504 for idempotent methods), within `retry_deadline_seconds`.
 /// A non-2xx answer returns `FIKS_ERROR_API`: read its fields from `*error_out`.
 ///
 /// Ownership: arguments are copied; on success `*response_out` is owned by the caller and
@@ -258,8 +224,10 @@ pub unsafe extern "C" fn fiks_client_request(
 
 /// Like `fiks_client_request`, with `header_count` extra headers: `header_names[i]:
 /// header_values[i]` (both arrays NULL only when the count is 0). A `Content-Type` header
-/// replaces `application/json` as the body's type; headers named like the Fiks headers are
-/// ignored (the client's own are sent).
+/// replaces `application/json` as the body's type (one is sent); headers named like the Fiks
+/// headers are ignored (the client's own are sent); a name that is not an RFC 9110 token or a
+/// value with CR/LF is `FIKS_ERROR_INVALID_ARGUMENT`. For a per-call timeout, use
+/// `fiks_request_new` and `fiks_client_send`.
 ///
 /// Ownership: arguments are copied; on success `*response_out` is owned by the caller and
 /// freed with `fiks_response_free`. Thread safety: safe to call from many threads at once.
@@ -290,5 +258,94 @@ pub unsafe extern "C" fn fiks_client_request_with_headers(
             response_out,
             client,
         })
+    })
+}
+
+/// Sends `request` (built with `fiks_request_new`) with the Fiks headers. The whole call — a
+/// token fetch, retries and waits included — ends by the request's timeout
+/// (`fiks_request_set_timeout_ms`, default `retry_deadline_seconds`). A 401 renews the token
+/// once; a 401 to that fresh token is `FIKS_ERROR_API` with status 401, and Fiks refuses the
+/// integrasjon (check `integrasjon_id`/`integrasjon_passord`).
+///
+/// Ownership: `request` is only read (reuse or free it after); on success `*response_out` is
+/// owned by the caller, freed with `fiks_response_free`.
+/// Thread safety: safe to call from many threads at once, also with the same `request`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_client_send(
+    client: *mut fiks_client,
+    request: *const crate::request::fiks_request,
+    response_out: *mut *mut fiks_response,
+    error_out: *mut *mut fiks_error,
+) -> fiks_status {
+    status_boundary("fiks_client_send", error_out, || {
+        let data = try_ref!(client);
+        let request = try_ref!(request);
+        let out = try_out!(response_out);
+        let response = data.client.request(request.clone())?;
+        *out = into_ptr::<fiks_response>(ResponseData::from(response));
+        Ok(())
+    })
+}
+
+/// The Fiks headers for a request to `url` made with your own HTTP client (e.g. libcurl):
+/// like `fiks_client_headers`, but only when the headers may go to `url` — the same origin as
+/// `fiks_base_url` under its path, or an origin in `allowed_origins`. Any other URL is
+/// `FIKS_ERROR_USAGE` and nothing is written: the token and the integrasjon password never
+/// leave the Fiks origins. Call it again for each redirect target.
+///
+/// Ownership: `url` is only read; on success `*headers_out` is owned by the caller, freed
+/// with `fiks_headers_free`. Thread safety: safe to call from many threads at once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_client_headers_for_url(
+    client: *mut fiks_client,
+    url: *const c_char,
+    headers_out: *mut *mut fiks_headers,
+    error_out: *mut *mut fiks_error,
+) -> fiks_status {
+    status_boundary("fiks_client_headers_for_url", error_out, || {
+        let data = try_ref!(client);
+        let url = args::str_arg(url, "url")?;
+        let out = try_out!(headers_out);
+        let headers = data.client.headers_for(url)?;
+        *out = into_ptr::<fiks_headers>(HeadersData::new(&headers));
+        Ok(())
+    })
+}
+
+/// Whether the Fiks headers may be sent to `url` (see `fiks_client_headers_for_url`); false
+/// for NULL, invalid UTF-8 or a URL that does not parse.
+///
+/// Ownership: `url` is only read. Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_client_may_send_headers(client: *const fiks_client, url: *const c_char) -> bool {
+    value_boundary(|| {
+        // SAFETY: a non-NULL client comes from `fiks_client_new` and is not freed yet.
+        let Some(data) = (unsafe { crate::castable::ref_from_ptr(client) }) else {
+            return false;
+        };
+        args::str_arg(url, "url").is_ok_and(|u| data.client.may_send_headers(u))
+    })
+}
+
+/// After your own request got HTTP 401 with `token` (the access token, or the whole
+/// `Authorization` value "Bearer ..."): forgets it, so the next `fiks_client_headers` fetches a
+/// new one — at most once per token lifetime. `*retry_out` is true when retrying may help (the
+/// token was evicted, or a newer one is cached) and false when `token` was itself fetched after
+/// a 401: then Fiks refuses the integrasjon (its id or password), and no new token is fetched.
+///
+/// Ownership: `token` is only read. Thread safety: safe to call from many threads at once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_client_evict_token(
+    client: *mut fiks_client,
+    token: *const c_char,
+    retry_out: *mut bool,
+    error_out: *mut *mut fiks_error,
+) -> fiks_status {
+    status_boundary("fiks_client_evict_token", error_out, || {
+        let data = try_ref!(client);
+        let token = args::str_arg(token, "token")?;
+        let out = try_out!(retry_out);
+        *out = data.client.evict_access_token(token);
+        Ok(())
     })
 }

@@ -120,6 +120,86 @@ pub unsafe extern "C" fn fiks_config_set_certificate_pkcs12(
     })
 }
 
+/// Reads TOML text of `key = "value"` lines into the file layer, as `fiks_config_load_file`
+/// does for a file (for configuration held in a vault or a database). Relative paths stay
+/// relative to the working directory. Messages never quote the text (it may hold secrets).
+///
+/// Ownership: `toml` is only read. Thread safety: not thread safe (see `fiks_config`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_config_load_toml(
+    config: *mut fiks_config,
+    toml: *const c_char,
+    error_out: *mut *mut fiks_error,
+) -> fiks_status {
+    status_boundary("fiks_config_load_toml", error_out, || {
+        let builder = try_mut!(config);
+        let text = zeroize::Zeroizing::new(args::str_arg(toml, "toml")?.to_string());
+        builder.load_toml_str(&text)?;
+        Ok(())
+    })
+}
+
+/// Reads the TOML file that `FIKS_CONFIG` names (when it is set and not empty), then the
+/// `FIKS_<KEY>` variables: the one way every binding and the CLI honour `FIKS_CONFIG`.
+///
+/// Thread safety: not thread safe (see `fiks_config`); reads the process environment.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_config_load_env_with_file(
+    config: *mut fiks_config,
+    error_out: *mut *mut fiks_error,
+) -> fiks_status {
+    status_boundary("fiks_config_load_env_with_file", error_out, || {
+        let builder = try_mut!(config);
+        builder.load_env_with_file()?;
+        Ok(())
+    })
+}
+
+/// The key names as static C strings, built once from the core's key table.
+fn key_names() -> &'static [(std::ffi::CString, std::ffi::CString)] {
+    static NAMES: std::sync::OnceLock<Vec<(std::ffi::CString, std::ffi::CString)>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        fiks::config::KEYS
+            .iter()
+            .map(|k| (crate::error::c_string(k.name), crate::error::c_string(k.kind.as_str())))
+            .collect()
+    })
+}
+
+/// The number of configuration keys (the core's key table, the same for every binding).
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn fiks_config_key_count() -> usize {
+    value_boundary(|| fiks::config::KEYS.len())
+}
+
+/// The name of key `index` (0 to `fiks_config_key_count() - 1`), e.g. "issuer"; NULL when out
+/// of range.
+///
+/// Ownership: a static string; never free it. Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn fiks_config_key_name(index: usize) -> *const c_char {
+    value_boundary(|| key_names().get(index).map_or(std::ptr::null(), |(n, _)| n.as_ptr()))
+}
+
+/// The kind of key `index`: "text", "choice", "secret", "path", "credential", "url",
+/// "seconds", "count", "list", "digits" or "uuid"; NULL when out of range.
+///
+/// Ownership: a static string; never free it. Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn fiks_config_key_kind(index: usize) -> *const c_char {
+    value_boundary(|| key_names().get(index).map_or(std::ptr::null(), |(_, k)| k.as_ptr()))
+}
+
+/// Whether key `index` holds a secret (never log or show its value); false when out of range.
+///
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn fiks_config_key_is_secret(index: usize) -> bool {
+    value_boundary(|| fiks::config::KEYS.get(index).is_some_and(|k| k.is_secret()))
+}
+
 /// Frees a configuration. NULL is a no-op.
 ///
 /// Ownership: takes ownership of `config`. Thread safety: any thread, once, when no other

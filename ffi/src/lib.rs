@@ -34,6 +34,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod headers;
+pub mod request;
 pub mod response;
 pub mod status;
 
@@ -45,6 +46,7 @@ pub use client::*;
 pub use config::*;
 pub use error::*;
 pub use headers::*;
+pub use request::*;
 pub use response::*;
 pub use status::fiks_status;
 

@@ -4,6 +4,7 @@
 
 mod arguments;
 mod fuzz;
+mod policy;
 mod with_mock;
 
 use std::ffi::{CStr, c_char};

@@ -175,7 +175,7 @@ fn request_with_headers_and_content_type() {
             e.out(),
         );
         assert_eq!(s, FIKS_ERROR_INVALID_ARGUMENT);
-        assert!(e.message().contains("`header_names[0]` is not an HTTP header name"), "{}", e.message());
+        assert!(e.message().contains("`header_names[0]`") && e.message().contains("is not an HTTP header name"), "{}", e.message());
         let s = fiks_client_request_with_headers(
             client,
             c"GET".as_ptr(),

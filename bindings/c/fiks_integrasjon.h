@@ -27,6 +27,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The version of this header, the workspace version in Cargo.toml (filled in by
+ * scripts/gen-header). fiks_version() returns the version of the library actually loaded.
+ */
+#define FIKS_INTEGRASJON_VERSION_MAJOR 0
+#define FIKS_INTEGRASJON_VERSION_MINOR 1
+#define FIKS_INTEGRASJON_VERSION_PATCH 0
+#define FIKS_INTEGRASJON_VERSION "0.1.0"
+
 /**
  * The outcome of a call. Values are explicit and never reused; new kinds get new numbers.
  *

@@ -3,7 +3,16 @@
 version in Cargo.toml (run by scripts/check-header, stdlib only):
 
 - the version macros of bindings/c/fiks_integrasjon.h (FIKS_INTEGRASJON_VERSION_MAJOR, _MINOR,
-  _PATCH and the string FIKS_INTEGRASJON_VERSION; scripts/gen-header writes them).
+  _PATCH and the string FIKS_INTEGRASJON_VERSION; scripts/gen-header writes them);
+- every workspace member's [package] version (`version.workspace = true`, or the same string);
+- the version requirement of every path dependency on a workspace crate (Cargo.toml's
+  [workspace.dependencies], ffi/Cargo.toml's `fiks = { path = "../core", version = ... }`);
+- the first `version = "..."` line of Cargo.toml, which scripts/lib.sh and scripts/install-c
+  read with sed (for the .NET AssemblyVersion and the pkg-config file);
+- the .NET package: Version/PackageVersion/VersionPrefix/AssemblyVersion/FileVersion/
+  InformationalVersion of every .csproj under dotnet/ (the library's must carry one);
+- python/pyproject.toml: a hard-coded [project] version, or `dynamic = ["version"]`, which
+  maturin takes from python/Cargo.toml (and so from the workspace).
 
     scripts/check_versions.py [--root DIR]
     scripts/check_versions.py --self-test
@@ -78,7 +87,140 @@ def check_header(root, version, problems, checked):
             checked.append(f"{HEADER} {name}")
 
 
-CHECKS = [check_header]
+def string_value(raw):
+    m = re.fullmatch(r'"([^"]*)"', raw)
+    return m.group(1) if m else None
+
+
+def members(root):
+    """The workspace members' directories (relative), from [workspace] members."""
+    text = (root / "Cargo.toml").read_text()
+    m = re.search(r"^\[workspace\][^\[]*?^members\s*=\s*\[(.*?)\]", text, re.S | re.M)
+    return re.findall(r'"([^"]+)"', m.group(1)) if m else []
+
+
+def check_members(root, version, problems, checked):
+    for member in members(root):
+        rel = Path(member) / "Cargo.toml"
+        if not (root / rel).exists():
+            problems.append(f"{rel}: listed in Cargo.toml's [workspace] members but missing")
+            continue
+        package = toml_tables((root / rel).read_text()).get("package", [])
+        entries = [(k, v, n) for k, v, n in package if k in ("version", "version.workspace")]
+        if not entries:
+            problems.append(f"{rel}: [package] has no version (use `version.workspace = true`)")
+            continue
+        key, value, line = entries[0]
+        if key == "version.workspace" and value == "true" or re.fullmatch(r"\{\s*workspace\s*=\s*true\s*\}", value):
+            checked.append(f"{rel} version.workspace")
+        elif string_value(value) == version:
+            checked.append(f"{rel} version")
+        else:
+            problems.append(f"{rel}:{line}: [package] version is {value} but the workspace version is \"{version}\" "
+                            f"(use `version.workspace = true`)")
+
+
+def check_path_dependencies(root, version, problems, checked):
+    names = {}  # package name -> member dir, for the workspace's own crates
+    for member in members(root):
+        cargo = root / member / "Cargo.toml"
+        if cargo.exists():
+            for k, v, _ in toml_tables(cargo.read_text()).get("package", []):
+                if k == "name" and string_value(v):
+                    names[string_value(v)] = member
+    files = [Path("Cargo.toml")] + [Path(m) / "Cargo.toml" for m in members(root)]
+    for rel in files:
+        if not (root / rel).exists():
+            continue
+        for table, entries in toml_tables((root / rel).read_text()).items():
+            if not re.search(r"(^|\.)(dependencies|dev-dependencies|build-dependencies)$", table):
+                continue
+            for key, value, line in entries:
+                m = re.fullmatch(r"\{(.*)\}", value)
+                if not m:
+                    continue
+                fields = dict(re.findall(r'([A-Za-z_-]+)\s*=\s*"([^"]*)"', m.group(1)))
+                if "path" not in fields or "version" not in fields:
+                    continue
+                package = fields.get("package", key)
+                if package not in names:
+                    continue
+                requirement = fields["version"]
+                if requirement.lstrip("=^ ") != version:
+                    problems.append(
+                        f"{rel}:{line}: the path dependency {key} ({package}) requires version \"{requirement}\" "
+                        f"but the workspace version is \"{version}\""
+                    )
+                else:
+                    checked.append(f"{rel} dependency {key}")
+
+
+def check_first_version_line(root, version, problems, checked):
+    # scripts/lib.sh and scripts/install-c: sed -n 's/^version = "\([^"]*\)"/\1/p' Cargo.toml | head -n1
+    for n, line in enumerate((root / "Cargo.toml").read_text().splitlines(), 1):
+        m = re.match(r'^version = "([^"]*)"', line)
+        if m:
+            if m.group(1) != version:
+                problems.append(
+                    f"Cargo.toml:{n}: the first `version = ` line says \"{m.group(1)}\", not the workspace version "
+                    f"\"{version}\": scripts/lib.sh and scripts/install-c read that line"
+                )
+            else:
+                checked.append("Cargo.toml first version line")
+            return
+    problems.append("Cargo.toml: no line `version = \"...\"` for scripts/lib.sh and scripts/install-c to read")
+
+
+CSPROJ_VERSIONS = ("Version", "PackageVersion", "VersionPrefix", "AssemblyVersion", "FileVersion", "InformationalVersion")
+LIBRARY_CSPROJ = Path("dotnet/src/Fiks.Integrasjon/Fiks.Integrasjon.csproj")
+
+
+def check_csproj(root, version, problems, checked):
+    projects = sorted(p.relative_to(root) for p in (root / "dotnet").rglob("*.csproj")
+                      if not {"obj", "bin"} & set(p.parts))
+    if LIBRARY_CSPROJ not in projects:
+        problems.append(f"{LIBRARY_CSPROJ}: missing")
+    numeric = ".".join(SEMVER.fullmatch(version).groups())
+    for rel in projects:
+        text = (root / rel).read_text()
+        found = 0
+        for m in re.finditer(r"<(" + "|".join(CSPROJ_VERSIONS) + r")(\s[^>]*)?>\s*([^<]*?)\s*</\1>", text):
+            element, value = m.group(1), m.group(3)
+            line = text.count("\n", 0, m.start()) + 1
+            found += 1
+            # Assembly and file versions are four numbers; the package's is the semantic version.
+            allowed = {numeric, numeric + ".0"} if element in ("AssemblyVersion", "FileVersion") else {version}
+            if value not in allowed:
+                problems.append(f"{rel}:{line}: <{element}> is {value} but the workspace version is {version}"
+                                + (f" ({numeric}.0 for an assembly version)" if element in ("AssemblyVersion", "FileVersion") else ""))
+            else:
+                checked.append(f"{rel} {element}")
+        if rel == LIBRARY_CSPROJ and not re.search(r"<(Version|PackageVersion|VersionPrefix)[\s>]", text):
+            problems.append(f"{rel}: no <Version> (the package would be 1.0.0); it must be {version}")
+
+
+def check_pyproject(root, version, problems, checked):
+    rel = Path("python/pyproject.toml")
+    if not (root / rel).exists():
+        problems.append(f"{rel}: missing")
+        return
+    project = toml_tables((root / rel).read_text()).get("project", [])
+    for key, value, line in project:
+        if key == "version":
+            if string_value(value) != version:
+                problems.append(f"{rel}:{line}: [project] version is {value} but the workspace version is \"{version}\" "
+                                f"(or use dynamic = [\"version\"])")
+            else:
+                checked.append(f"{rel} version")
+            return
+    for key, value, line in project:
+        if key == "dynamic" and re.search(r'"version"', value):
+            checked.append(f"{rel} dynamic version (maturin reads python/Cargo.toml)")
+            return
+    problems.append(f"{rel}: [project] has neither a version nor dynamic = [\"version\"]")
+
+
+CHECKS = [check_header, check_members, check_path_dependencies, check_first_version_line, check_csproj, check_pyproject]
 
 
 def check(root):
@@ -114,7 +256,9 @@ def main(argv):
 
 # Files the checks read, copied into the temporary workspace.
 def copied_files():
-    return [Path("Cargo.toml"), HEADER]
+    return ([Path("Cargo.toml"), HEADER, Path("python/pyproject.toml")]
+            + [Path(m) / "Cargo.toml" for m in members(ROOT)]
+            + [p.relative_to(ROOT) for p in (ROOT / "dotnet").rglob("*.csproj") if not {"obj", "bin"} & set(p.parts)])
 
 
 def self_test():
@@ -142,6 +286,34 @@ def self_test():
         ("a new workspace version the header does not carry", Path("Cargo.toml"),
          sub(r'(\[workspace\.package\][^\[]*?version\s*=\s*)"[^"]*"', rf'\g<1>"{other}"'),
          f"needs \"{other}\""),
+    ]
+
+    cases += [
+        ("a wrong <Version> in the .NET library's csproj", LIBRARY_CSPROJ,
+         sub(r"<Version>[^<]*</Version>", f"<Version>{other}</Version>"),
+         f"<Version> is {other} but the workspace version is {version}"),
+        ("a .NET library csproj without a version", LIBRARY_CSPROJ,
+         sub(r"\s*<Version>[^<]*</Version>", ""), "no <Version>"),
+        ("a wrong <AssemblyVersion> added to the csproj", LIBRARY_CSPROJ,
+         sub(r"(<PropertyGroup>)", r"\g<1>\n    <AssemblyVersion>9.8.7.6</AssemblyVersion>"),
+         "<AssemblyVersion> is 9.8.7.6 but the workspace version"),
+        ("a hard-coded, different version in python/pyproject.toml", Path("python/pyproject.toml"),
+         sub(r'^dynamic = \["version"\]\n', f'version = "{other}"\n'),
+         f'[project] version is "{other}" but the workspace version'),
+        ("a pyproject.toml with neither a version nor a dynamic one", Path("python/pyproject.toml"),
+         sub(r'^dynamic = \["version"\]\n', ""), 'neither a version nor dynamic = ["version"]'),
+        ("a member with its own, different version", Path("ffi/Cargo.toml"),
+         sub(r"^version\.workspace = true", f'version = "{other}"'),
+         f'[package] version is "{other}" but the workspace version'),
+        ("a path dependency on a workspace crate with an old version", Path("ffi/Cargo.toml"),
+         sub(r'(path = "../core", version = )"[^"]*"', r'\g<1>"0.0.1"'),
+         'requires version "0.0.1" but the workspace version'),
+        ("a [workspace.dependencies] entry with an old version", Path("Cargo.toml"),
+         sub(r'(fiks-integrasjon-mock = \{ path = "mock", version = )"[^"]*"', r'\g<1>"0.0.1"'),
+         'the path dependency fiks-integrasjon-mock (fiks-integrasjon-mock) requires version "0.0.1"'),
+        ("a `version = ` line before [workspace.package] in Cargo.toml", Path("Cargo.toml"),
+         sub(r"^\[workspace\]\n", '# an early version line\nversion = "0.0.1"\n[workspace]\n'),
+         "the first `version = ` line says \"0.0.1\""),
     ]
 
     failures = 0

@@ -17,11 +17,17 @@ pub const EXIT_TOKEN: u8 = 4;
 /// Exit code: network, TLS or timeout.
 pub const EXIT_TRANSPORT: u8 = 5;
 
-/// The exit code of a library error, by its kind.
+/// The exit code of a library error: by its kind, except that a transient failure (the core's
+/// [`Error::is_transient`]: Maskinporten or Fiks unavailable, 429, a timeout) is 5 — try again.
 ///
 /// ```text
-/// Api → 1, Config/Usage → 2, Certificate → 3, Token → 4, Transport → 5
+/// Api → 1, Config/Usage → 2, Certificate → 3, Token → 4, Transport or transient → 5
 /// ```
+pub fn exit_code_of(e: &Error) -> u8 {
+    if e.kind() == ErrorKind::Token && e.is_transient() { EXIT_TRANSPORT } else { exit_code(e.kind()) }
+}
+
+/// The exit code of an error kind (see [`exit_code_of`]).
 pub fn exit_code(kind: ErrorKind) -> u8 {
     match kind {
         ErrorKind::Api => EXIT_API,
@@ -66,7 +72,7 @@ impl Failure {
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
-        let code = exit_code(e.kind());
+        let code = exit_code_of(&e);
         let hint = match e.kind() {
             ErrorKind::Config => "the configuration keys are listed in `fiks-integrasjon --help` and in the README",
             _ => e.hint().unwrap_or("run again with -v for details, or see --help"),
@@ -184,7 +190,12 @@ mod tests {
         assert_eq!(rows.first().unwrap(), &("status", "400 Bad Request".to_string()));
         assert_eq!(rows.last().unwrap(), &("errorId", "abc".to_string()));
         assert!(rows.contains(&("errorJson", r#"{"antall":13}"#.to_string())));
-        let raw = ApiError { status: 502, body: None, raw: format!("<html>\n{}</html>", "x".repeat(1000)).into() };
+        let raw = ApiError {
+            status: 502,
+            body: None,
+            raw: format!("<html>\n{}</html>", "x".repeat(1000)).into(),
+            integrasjon_refused: false,
+        };
         let rows = api_rows(&raw);
         assert_eq!(rows[1].0, "body");
         assert!(rows[1].1.chars().count() <= 301);

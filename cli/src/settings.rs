@@ -26,8 +26,8 @@ pub fn config_file(global: &Global) -> Option<PathBuf> {
     if let Some(p) = &global.config {
         return Some(p.clone());
     }
-    if let Some(p) = std::env::var_os("FIKS_CONFIG").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
+    if let Some(p) = ConfigBuilder::config_file_from_env() {
+        return Some(p);
     }
     let local = Path::new(DEFAULT_FILE);
     local.is_file().then(|| local.to_path_buf())

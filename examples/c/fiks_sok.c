@@ -3,9 +3,9 @@
  *
  *   fiks_sok [-c fiks.toml] [-p PATH] QUERY
  *
- * Reads the configuration from fiks.toml (default: $FIKS_CONFIG, else ./fiks.toml) and
- * FIKS_<KEY> environment variables, gets a Maskinporten token, calls PATH (default the sok
- * endpoint) and prints the answer. A Fiks error is printed field by field: quote its errorId
+ * Reads the configuration from -c FILE (else the file $FIKS_CONFIG names, as every binding
+ * does) and FIKS_<KEY> environment variables, gets a Maskinporten token, calls PATH (default
+ * the sok endpoint, within a 30 s deadline for the whole call) and prints the answer. A Fiks error is printed field by field: quote its errorId
  * to KS support. Exit code: 0 success, 1 Fiks error, 2 any other error.
  *
  * Build: make (uses pkg-config fiks-integrasjon).
@@ -63,7 +63,7 @@ static char *sok_body(const char *query) {
 }
 
 int main(int argc, char **argv) {
-    const char *config_path = getenv("FIKS_CONFIG") ? getenv("FIKS_CONFIG") : "fiks.toml";
+    const char *config_path = NULL;
     const char *path = "/innsyn-sok/api/v1/sok";
     int opt;
     while ((opt = getopt(argc, argv, "c:p:")) != -1) {
@@ -82,8 +82,11 @@ int main(int argc, char **argv) {
     fiks_error *err = NULL;
     fiks_status s;
     fiks_config *config = fiks_config_new();
-    if ((s = fiks_config_load_file(config, config_path, &err)) != FIKS_OK ||
-        (s = fiks_config_load_env(config, &err)) != FIKS_OK) {
+    /* Without -c the library reads $FIKS_CONFIG itself (then FIKS_<KEY>). */
+    s = config_path ? fiks_config_load_file(config, config_path, &err) : FIKS_OK;
+    if (s == FIKS_OK)
+        s = config_path ? fiks_config_load_env(config, &err) : fiks_config_load_env_with_file(config, &err);
+    if (s != FIKS_OK) {
         fiks_config_free(config);
         return report(s, err);
     }
@@ -102,9 +105,14 @@ int main(int argc, char **argv) {
     fiks_string_free(token);
 
     char *body = sok_body(argv[optind]);
+    fiks_request *req = NULL;
     fiks_response *resp = NULL;
-    s = body ? fiks_client_request(client, "POST", path, (const uint8_t *)body, strlen(body), &resp, &err)
-             : FIKS_ERROR_INTERNAL;
+    s = body ? fiks_request_new("POST", path, &req, &err) : FIKS_ERROR_INTERNAL;
+    if (s == FIKS_OK) s = fiks_request_set_body(req, (const uint8_t *)body, strlen(body), "application/json", &err);
+    /* One deadline for the whole call: the token, retries and Retry-After waits included. */
+    if (s == FIKS_OK) s = fiks_request_set_timeout_ms(req, 30000, &err);
+    if (s == FIKS_OK) s = fiks_client_send(client, req, &resp, &err);
+    fiks_request_free(req);
     free(body);
     int code = 0;
     if (s == FIKS_OK) {

@@ -574,6 +574,8 @@ impl Pki {
     /// 0600 on Unix.
     pub fn write_to(&self, dir: &Path) -> io::Result<PkiFiles> {
         std::fs::create_dir_all(dir)?;
+        // Absolute paths, so a fiks.toml naming them works from any working directory.
+        let dir = &std::path::absolute(dir)?;
         let files = PkiFiles {
             dir: dir.to_path_buf(),
             p12: dir.join("virksomhet.p12"),

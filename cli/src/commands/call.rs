@@ -9,7 +9,7 @@ use crate::args::{CallArgs, Global};
 use crate::failure::Failure;
 use crate::{output, settings};
 
-/// The request body and its content type.
+/// The request body and its content type (a `--header 'Content-Type: …'` replaces it).
 struct Body {
     bytes: Vec<u8>,
     content_type: String,
@@ -19,10 +19,10 @@ struct Body {
 pub fn run(global: &Global, args: &CallArgs) -> Result<(), Failure> {
     let method = FiksRequest::parse_method(&args.method)
         .map_err(|e| Failure::from(e).hinted("give an HTTP method first: GET, POST, PUT, PATCH or DELETE"))?;
-    let mut headers = parse_headers(&args.headers)?;
-    let explicit_type = take_content_type(&mut headers);
+    let headers = parse_headers(&args.headers)?;
+    let typed = headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
     let body = match &args.data {
-        Some(data) => Some(read_body(data, explicit_type)?),
+        Some(data) => Some(read_body(data, typed)?),
         None => None,
     };
 
@@ -32,6 +32,7 @@ pub fn run(global: &Global, args: &CallArgs) -> Result<(), Failure> {
     if let Some(body) = body {
         request = request.body(body.bytes, body.content_type);
     }
+    // The core's header rule: a `Content-Type` header replaces the body's type.
     for (name, value) in headers {
         request = request.header(name, value);
     }
@@ -47,33 +48,27 @@ pub fn run(global: &Global, args: &CallArgs) -> Result<(), Failure> {
     print_answer(&answer, args.pretty || output::stdout_is_terminal())
 }
 
-/// `Name: value` flags into pairs.
+/// `Name: value` flags into pairs, each checked by the core's header rule.
 fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>, Failure> {
     raw.iter()
         .map(|h| {
-            let (name, value) = h.split_once(':').unwrap_or((h.as_str(), ""));
-            let name = name.trim();
-            let valid_name = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b));
-            if !h.contains(':') || !valid_name {
+            let Some((name, value)) = h.split_once(':') else {
                 return Err(Failure::usage(
                     format!("`--header {h}` is not `Name: value`"),
                     "write headers as --header 'Accept: application/json'",
                 ));
-            }
-            Ok((name.to_string(), value.trim().to_string()))
+            };
+            let (name, value) = (name.trim(), value.trim());
+            fiks_integrasjon::request::check_header(name, value)
+                .map_err(|e| Failure::from(e).hinted("write headers as --header 'Accept: application/json'"))?;
+            Ok((name.to_string(), value.to_string()))
         })
         .collect()
 }
 
-/// Removes a `Content-Type` given with `--header`; it becomes the body's content type.
-fn take_content_type(headers: &mut Vec<(String, String)>) -> Option<String> {
-    let pos = headers.iter().position(|(n, _)| n.eq_ignore_ascii_case("content-type"))?;
-    Some(headers.remove(pos).1)
-}
-
-/// Reads `--data`: literal text, `@FILE`, or `@-` for stdin. Without a `Content-Type` header the
-/// body must be JSON.
-fn read_body(data: &str, content_type: Option<String>) -> Result<Body, Failure> {
+/// Reads `--data`: literal text, `@FILE`, or `@-` for stdin. Without a `Content-Type` header
+/// (`typed`) the body must be JSON.
+fn read_body(data: &str, typed: bool) -> Result<Body, Failure> {
     let bytes = match data.strip_prefix('@') {
         Some("-") => {
             let mut buf = Vec::new();
@@ -90,15 +85,15 @@ fn read_body(data: &str, content_type: Option<String>) -> Result<Body, Failure> 
         })?,
         None => data.as_bytes().to_vec(),
     };
-    match content_type {
-        Some(content_type) => Ok(Body { bytes, content_type }),
-        None => match serde_json::from_slice::<serde_json::Value>(&bytes) {
-            Ok(_) => Ok(Body { bytes, content_type: "application/json".to_string() }),
-            Err(e) => Err(Failure::usage(
-                format!("the --data body is not JSON ({e})"),
-                "give valid JSON, e.g. --data '{\"sok\": \"byggesak\"}', or name the type with --header 'Content-Type: …'",
-            )),
-        },
+    if typed {
+        return Ok(Body { bytes, content_type: "application/octet-stream".to_string() });
+    }
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(_) => Ok(Body { bytes, content_type: "application/json".to_string() }),
+        Err(e) => Err(Failure::usage(
+            format!("the --data body is not JSON ({e})"),
+            "give valid JSON, e.g. --data '{\"sok\": \"byggesak\"}', or name the type with --header 'Content-Type: …'",
+        )),
     }
 }
 
@@ -123,10 +118,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn headers_parse_and_content_type_is_taken_out() {
-        let mut h = parse_headers(&["Accept: application/json".into(), "content-type:text/plain".into()]).unwrap();
-        assert_eq!(take_content_type(&mut h).as_deref(), Some("text/plain"));
-        assert_eq!(h, [("Accept".to_string(), "application/json".to_string())]);
+    fn headers_parse_by_the_core_rule() {
+        let h = parse_headers(&["Accept: application/json".into(), "content-type:text/plain".into()]).unwrap();
+        assert_eq!(h[1], ("content-type".to_string(), "text/plain".to_string()));
         assert!(parse_headers(&["no colon".into()]).is_err());
         assert!(parse_headers(&[": value".into()]).is_err());
         assert!(parse_headers(&["Bad Name: x".into()]).is_err());
@@ -134,10 +128,10 @@ mod tests {
 
     #[test]
     fn bodies_must_be_json_unless_typed() {
-        assert_eq!(read_body("{\"sok\":\"x\"}", None).unwrap().content_type, "application/json");
-        assert!(read_body("not json", None).is_err());
-        assert_eq!(read_body("<a/>", Some("application/xml".into())).unwrap().bytes, b"<a/>");
-        let e = read_body("@/definitely/not/here.json", None).err().unwrap();
+        assert_eq!(read_body("{\"sok\":\"x\"}", false).unwrap().content_type, "application/json");
+        assert!(read_body("not json", false).is_err());
+        assert_eq!(read_body("<a/>", true).unwrap().bytes, b"<a/>");
+        let e = read_body("@/definitely/not/here.json", false).err().unwrap();
         assert_eq!(e.code, 2);
     }
 }

@@ -296,10 +296,15 @@ impl ConfigBuilder {
     /// Reads the TOML file that `FIKS_CONFIG` names (when set and not empty) into the file
     /// layer, then the `FIKS_<KEY>` variables. The one way every binding honours `FIKS_CONFIG`.
     pub fn load_env_with_file(&mut self) -> Result<&mut Self> {
-        if let Some(path) = std::env::var_os("FIKS_CONFIG").filter(|p| !p.is_empty()) {
-            self.load_file(PathBuf::from(path))?;
+        if let Some(path) = Self::config_file_from_env() {
+            self.load_file(path)?;
         }
         self.load_env()
+    }
+
+    /// The file `FIKS_CONFIG` names, when it is set and not empty (the one place that reads it).
+    pub fn config_file_from_env() -> Option<PathBuf> {
+        std::env::var_os("FIKS_CONFIG").filter(|p| !p.is_empty()).map(PathBuf::from)
     }
 
     /// Reads `FIKS_<KEY>` pairs from an iterator (environment layer); other names are ignored.

@@ -128,6 +128,15 @@ typedef struct fiks_error fiks_error;
 typedef struct fiks_headers fiks_headers;
 
 /**
+ * A request to a Fiks API, to send with `fiks_client_send` (once or many times).
+ *
+ * Ownership: created by `fiks_request_new`, owned by the caller, freed with
+ * `fiks_request_free`. Thread safety: build it on one thread; once built it may be sent from
+ * many threads at once (sending only reads it).
+ */
+typedef struct fiks_request fiks_request;
+
+/**
  * A successful (2xx) answer: status, headers (names lowercase, in order) and body.
  *
  * Ownership: from `fiks_client_request`, owned by the caller, freed with `fiks_response_free`;
@@ -171,9 +180,10 @@ enum fiks_status fiks_client_new(const struct fiks_config *config,
                                  struct fiks_error **error_out);
 
 /**
- * Frees a client and stops its background thread without waiting for it. NULL is a no-op.
- * In a forked child the parent's client is only forgotten (its thread and sockets belong to
- * the parent), never torn down.
+ * Frees a client and stops its background thread, waiting for it at most 2 seconds (so a
+ * program that frees its client leaves no thread behind). NULL is a no-op. In a forked child
+ * the parent's client is only forgotten (its thread and sockets belong to the parent), never
+ * torn down — the core's one fork rule.
  *
  * Ownership: takes ownership of `client`; objects obtained from it (tokens, headers,
  * responses, errors) stay valid and are freed separately.
@@ -220,7 +230,8 @@ enum fiks_status fiks_client_headers(struct fiks_client *client,
  * Sends `method` (e.g. "GET", "post") to `path` (joined to `fiks_base_url`, e.g.
  * "/innsyn-sok/api/v1/sok", or a full URL on the same origin) with the Fiks headers.
  * `body` (`body_len` bytes; NULL only with length 0) is sent as `application/json` when not
- * empty. Idempotent methods are retried on 429/502/503/504 and connection failures.
+ * empty. Transient failures are retried by the core's rule (connection failures always;
+ * timeouts and 429/500/502/503/504 for idempotent methods), within `retry_deadline_seconds`.
  * A non-2xx answer returns `FIKS_ERROR_API`: read its fields from `*error_out`.
  *
  * Ownership: arguments are copied; on success `*response_out` is owned by the caller and
@@ -237,8 +248,10 @@ enum fiks_status fiks_client_request(struct fiks_client *client,
 /**
  * Like `fiks_client_request`, with `header_count` extra headers: `header_names[i]:
  * header_values[i]` (both arrays NULL only when the count is 0). A `Content-Type` header
- * replaces `application/json` as the body's type; headers named like the Fiks headers are
- * ignored (the client's own are sent).
+ * replaces `application/json` as the body's type (one is sent); headers named like the Fiks
+ * headers are ignored (the client's own are sent); a name that is not an RFC 9110 token or a
+ * value with CR/LF is `FIKS_ERROR_INVALID_ARGUMENT`. For a per-call timeout, use
+ * `fiks_request_new` and `fiks_client_send`.
  *
  * Ownership: arguments are copied; on success `*response_out` is owned by the caller and
  * freed with `fiks_response_free`. Thread safety: safe to call from many threads at once.
@@ -253,6 +266,59 @@ enum fiks_status fiks_client_request_with_headers(struct fiks_client *client,
                                                   size_t body_len,
                                                   struct fiks_response **response_out,
                                                   struct fiks_error **error_out);
+
+/**
+ * Sends `request` (built with `fiks_request_new`) with the Fiks headers. The whole call — a
+ * token fetch, retries and waits included — ends by the request's timeout
+ * (`fiks_request_set_timeout_ms`, default `retry_deadline_seconds`). A 401 renews the token
+ * once; a 401 to that fresh token is `FIKS_ERROR_API` with status 401, and Fiks refuses the
+ * integrasjon (check `integrasjon_id`/`integrasjon_passord`).
+ *
+ * Ownership: `request` is only read (reuse or free it after); on success `*response_out` is
+ * owned by the caller, freed with `fiks_response_free`.
+ * Thread safety: safe to call from many threads at once, also with the same `request`.
+ */
+enum fiks_status fiks_client_send(struct fiks_client *client,
+                                  const struct fiks_request *request,
+                                  struct fiks_response **response_out,
+                                  struct fiks_error **error_out);
+
+/**
+ * The Fiks headers for a request to `url` made with your own HTTP client (e.g. libcurl):
+ * like `fiks_client_headers`, but only when the headers may go to `url` — the same origin as
+ * `fiks_base_url` under its path, or an origin in `allowed_origins`. Any other URL is
+ * `FIKS_ERROR_USAGE` and nothing is written: the token and the integrasjon password never
+ * leave the Fiks origins. Call it again for each redirect target.
+ *
+ * Ownership: `url` is only read; on success `*headers_out` is owned by the caller, freed
+ * with `fiks_headers_free`. Thread safety: safe to call from many threads at once.
+ */
+enum fiks_status fiks_client_headers_for_url(struct fiks_client *client,
+                                             const char *url,
+                                             struct fiks_headers **headers_out,
+                                             struct fiks_error **error_out);
+
+/**
+ * Whether the Fiks headers may be sent to `url` (see `fiks_client_headers_for_url`); false
+ * for NULL, invalid UTF-8 or a URL that does not parse.
+ *
+ * Ownership: `url` is only read. Thread safety: any thread.
+ */
+bool fiks_client_may_send_headers(const struct fiks_client *client, const char *url);
+
+/**
+ * After your own request got HTTP 401 with `token` (the access token, or the whole
+ * `Authorization` value "Bearer ..."): forgets it, so the next `fiks_client_headers` fetches a
+ * new one — at most once per token lifetime. `*retry_out` is true when retrying may help (the
+ * token was evicted, or a newer one is cached) and false when `token` was itself fetched after
+ * a 401: then Fiks refuses the integrasjon (its id or password), and no new token is fetched.
+ *
+ * Ownership: `token` is only read. Thread safety: safe to call from many threads at once.
+ */
+enum fiks_status fiks_client_evict_token(struct fiks_client *client,
+                                         const char *token,
+                                         bool *retry_out,
+                                         struct fiks_error **error_out);
 
 /**
  * A new, empty configuration.
@@ -307,6 +373,56 @@ enum fiks_status fiks_config_set_certificate_pkcs12(struct fiks_config *config,
                                                     size_t len,
                                                     const char *password,
                                                     struct fiks_error **error_out);
+
+/**
+ * Reads TOML text of `key = "value"` lines into the file layer, as `fiks_config_load_file`
+ * does for a file (for configuration held in a vault or a database). Relative paths stay
+ * relative to the working directory. Messages never quote the text (it may hold secrets).
+ *
+ * Ownership: `toml` is only read. Thread safety: not thread safe (see `fiks_config`).
+ */
+enum fiks_status fiks_config_load_toml(struct fiks_config *config,
+                                       const char *toml,
+                                       struct fiks_error **error_out);
+
+/**
+ * Reads the TOML file that `FIKS_CONFIG` names (when it is set and not empty), then the
+ * `FIKS_<KEY>` variables: the one way every binding and the CLI honour `FIKS_CONFIG`.
+ *
+ * Thread safety: not thread safe (see `fiks_config`); reads the process environment.
+ */
+enum fiks_status fiks_config_load_env_with_file(struct fiks_config *config,
+                                                struct fiks_error **error_out);
+
+/**
+ * The number of configuration keys (the core's key table, the same for every binding).
+ *
+ * Thread safety: any thread.
+ */
+size_t fiks_config_key_count(void);
+
+/**
+ * The name of key `index` (0 to `fiks_config_key_count() - 1`), e.g. "issuer"; NULL when out
+ * of range.
+ *
+ * Ownership: a static string; never free it. Thread safety: any thread.
+ */
+const char *fiks_config_key_name(size_t index);
+
+/**
+ * The kind of key `index`: "text", "choice", "secret", "path", "credential", "url",
+ * "seconds", "count", "list", "digits" or "uuid"; NULL when out of range.
+ *
+ * Ownership: a static string; never free it. Thread safety: any thread.
+ */
+const char *fiks_config_key_kind(size_t index);
+
+/**
+ * Whether key `index` holds a secret (never log or show its value); false when out of range.
+ *
+ * Thread safety: any thread.
+ */
+bool fiks_config_key_is_secret(size_t index);
 
 /**
  * Frees a configuration. NULL is a no-op.
@@ -490,6 +606,61 @@ const char *fiks_headers_value(const struct fiks_headers *headers, size_t index)
  * thread reads it.
  */
 void fiks_headers_free(struct fiks_headers *headers);
+
+/**
+ * A new request: `method` ("GET", "post", ...) to `path` (joined to `fiks_base_url`, or a full
+ * URL on an allowed Fiks origin; checked when sent).
+ *
+ * Ownership: the strings are copied; on success `*request_out` is owned by the caller.
+ * Thread safety: any thread.
+ */
+enum fiks_status fiks_request_new(const char *method,
+                                  const char *path,
+                                  struct fiks_request **request_out,
+                                  struct fiks_error **error_out);
+
+/**
+ * Adds a header. `Content-Type` replaces the body's type (one is sent); the Fiks headers
+ * cannot be set (they are ignored, with a warning in the log); a name that is not an RFC 9110
+ * token, or a value with CR, LF or another control character, is
+ * `FIKS_ERROR_INVALID_ARGUMENT` and the request is unchanged.
+ *
+ * Ownership: the strings are copied. Thread safety: not while the request is being sent.
+ */
+enum fiks_status fiks_request_set_header(struct fiks_request *request,
+                                         const char *name,
+                                         const char *value,
+                                         struct fiks_error **error_out);
+
+/**
+ * Sets the body: `len` bytes at `data` (NULL only with length 0) with `content_type` (NULL
+ * means `application/json`).
+ *
+ * Ownership: the bytes and the string are copied. Thread safety: not while it is being sent.
+ */
+enum fiks_status fiks_request_set_body(struct fiks_request *request,
+                                       const uint8_t *data,
+                                       size_t len,
+                                       const char *content_type,
+                                       struct fiks_error **error_out);
+
+/**
+ * Sets the deadline of the whole call in milliseconds — a token fetch, retries, backoff and
+ * `Retry-After` waits included (instead of `retry_deadline_seconds`). 0, or more than a day,
+ * is `FIKS_ERROR_INVALID_ARGUMENT`.
+ *
+ * Thread safety: not while the request is being sent.
+ */
+enum fiks_status fiks_request_set_timeout_ms(struct fiks_request *request,
+                                             uint64_t timeout_ms,
+                                             struct fiks_error **error_out);
+
+/**
+ * Frees a request. NULL is a no-op.
+ *
+ * Ownership: takes ownership of `request`. Thread safety: once, when no call uses it.
+ */
+void fiks_request_free(struct fiks_request *request);
 
 /**
  * The HTTP status (200-299); 0 for NULL.

@@ -93,12 +93,20 @@ impl Live {
     }
 }
 
+/// Runtimes and clients of a parent process, dropped in a forked child: kept reachable, never
+/// torn down (their threads do not exist here and their sockets are shared with the parent).
+static PARKED_AFTER_FORK: std::sync::Mutex<Vec<(Option<tokio::runtime::Runtime>, Option<crate::Client>)>> =
+    std::sync::Mutex::new(Vec::new());
+
 impl Drop for Live {
     fn drop(&mut self) {
         if !self.same_process() {
-            // A forked child: the runtime's threads and sockets belong to the parent.
-            std::mem::forget(self.runtime.take());
-            std::mem::forget(self.client.take());
+            let parked = (self.runtime.take(), self.client.take());
+            match PARKED_AFTER_FORK.try_lock() {
+                Ok(mut list) => list.push(parked),
+                // Held by a thread that did not survive the fork, or poisoned: never drop.
+                Err(_) => std::mem::forget(parked),
+            }
             return;
         }
         if let Some(rt) = self.runtime.take() {

@@ -2,8 +2,8 @@
 
 use std::ffi::{CString, c_char};
 
-use fiks::blocking::Client;
 use fiks::TokenRequest;
+use fiks::blocking::Client;
 
 use crate::args;
 use crate::boundary::{status_boundary, value_boundary};

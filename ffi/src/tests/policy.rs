@@ -36,7 +36,10 @@ fn a_request_object_sends_one_content_type() {
     unsafe {
         let mut r = ptr::null_mut();
         assert_eq!(fiks_request_new(c"post".as_ptr(), c"/echo".as_ptr(), &mut r, e.out()), FIKS_OK);
-        assert_eq!(fiks_request_set_body(r, b"<a/>".as_ptr(), 4, c"application/octet-stream".as_ptr(), e.out()), FIKS_OK);
+        assert_eq!(
+            fiks_request_set_body(r, b"<a/>".as_ptr(), 4, c"application/octet-stream".as_ptr(), e.out()),
+            FIKS_OK
+        );
         assert_eq!(fiks_request_set_header(r, c"content-type".as_ptr(), c"application/xml".as_ptr(), e.out()), FIKS_OK);
         let s = fiks_request_set_header(r, c"X-Evil".as_ptr(), c"a\r\nInjected: 1".as_ptr(), e.out());
         assert_eq!(s, FIKS_ERROR_INVALID_ARGUMENT);

@@ -10,22 +10,21 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, SamplingMode, criterion_group, criterion_main};
 use fiks_integrasjon::{Config, blocking};
-use fiks_integrasjon_mock::{MockOptions, MockServer};
+use fiks_integrasjon_mock::testing::TestMock;
 
+/// The shared test fixture (a mock on its own runtime thread with the cached test PKI) and the
+/// client config for it.
 struct Setup {
-    mock: MockServer,
-    _dir: tempfile::TempDir,
+    fixture: TestMock,
     config: Config,
 }
 
 fn setup() -> Setup {
-    let mock = MockServer::start_blocking(MockOptions::default()).expect("mock");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let files = mock.pki().write_to(dir.path()).expect("pki");
+    let fixture = TestMock::start();
     let mut b = Config::builder();
-    b.load_toml_str(&mock.config_toml(&files)).expect("config");
+    b.load_toml_str(&fixture.config_toml()).expect("config");
     let config = b.build().expect("valid");
-    Setup { mock, _dir: dir, config }
+    Setup { fixture, config }
 }
 
 fn quick() -> bool {
@@ -40,7 +39,7 @@ fn cached(c: &mut Criterion) {
     g.bench_function("rust_token", |b| b.iter(|| black_box(client.token().expect("token"))));
     g.bench_function("rust_headers", |b| b.iter(|| black_box(client.headers().expect("headers"))));
     g.finish();
-    assert_eq!(s.mock.counters().token_requests, 1, "cached reads made no requests");
+    assert_eq!(s.fixture.mock.counters().token_requests, 1, "cached reads made no requests");
 }
 
 fn cold(c: &mut Criterion) {
@@ -59,8 +58,8 @@ fn cold(c: &mut Criterion) {
     // to the mock's token endpoint by a minimal HTTP/1.1 client over a kept-alive socket. The
     // mock verifies the grant like Maskinporten (signature, x5c chain to its CA, claims, jti)
     // and mints a token; cold token − grant signing − this = our HTTP client's overhead.
-    let url = url::Url::parse(&s.mock.token_endpoint()).expect("token endpoint");
-    let mut conn = TcpStream::connect(s.mock.addr()).expect("connect to the mock");
+    let url = url::Url::parse(&s.fixture.mock.token_endpoint()).expect("token endpoint");
+    let mut conn = TcpStream::connect(s.fixture.mock.addr()).expect("connect to the mock");
     conn.set_nodelay(true).expect("nodelay");
     let mut buf = Vec::with_capacity(4096);
     g.bench_function("mock_presigned_post", |b| {
@@ -71,7 +70,7 @@ fn cold(c: &mut Criterion) {
                 let req = format!(
                     "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
                     url.path(),
-                    s.mock.addr(),
+                    s.fixture.mock.addr(),
                     body.len()
                 );
                 conn.write_all(req.as_bytes()).expect("write");
@@ -113,7 +112,7 @@ fn limits(c: &mut Criterion) {
     use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
     let s = setup();
     use rustls_pki_types::{PrivatePkcs8KeyDer, pem::PemObject};
-    let key_der = PrivatePkcs8KeyDer::from_pem_slice(s.mock.pki().key_pkcs8_pem().as_bytes()).expect("pem");
+    let key_der = PrivatePkcs8KeyDer::from_pem_slice(s.fixture.pki().key_pkcs8_pem().as_bytes()).expect("pem");
     let key = RsaKeyPair::from_pkcs8(key_der.secret_pkcs8_der()).expect("key");
     let rng = aws_lc_rs::rand::SystemRandom::new();
     let msg = [7u8; 700];

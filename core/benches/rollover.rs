@@ -18,14 +18,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fiks_integrasjon::{Config, blocking};
-use fiks_integrasjon_mock::{MockOptions, MockServer};
+use fiks_integrasjon_mock::testing::TestMock;
 use hdrhistogram::Histogram;
 
 const PHASE_MS: u128 = 100;
 
 struct Side {
-    mock: MockServer,
-    _dir: tempfile::TempDir,
+    fixture: TestMock,
     client: Arc<blocking::Client>,
     lifetime: u64,
     start_requests: u64,
@@ -33,16 +32,14 @@ struct Side {
 }
 
 fn side(lifetime: u64) -> Side {
-    let mock = MockServer::start_blocking(MockOptions::default()).expect("mock");
-    mock.set_token_lifetime(lifetime);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let files = mock.pki().write_to(dir.path()).expect("pki");
+    let fixture = TestMock::start();
+    fixture.mock.set_token_lifetime(lifetime);
     let mut b = Config::builder();
-    b.load_toml_str(&mock.config_toml(&files)).expect("config");
+    b.load_toml_str(&fixture.config_toml()).expect("config");
     let client = Arc::new(blocking::Client::new(b.build().expect("valid")).expect("client"));
     client.headers().expect("first token");
-    let c = mock.counters();
-    Side { start_requests: c.token_requests, start_issued: c.tokens_issued, mock, _dir: dir, client, lifetime }
+    let c = fixture.mock.counters();
+    Side { start_requests: c.token_requests, start_issued: c.tokens_issued, fixture, client, lifetime }
 }
 
 #[derive(Default)]
@@ -124,7 +121,7 @@ fn run(threads: usize, secs: f64) -> Vec<serde_json::Value> {
         .iter()
         .zip(totals)
         .map(|(s, t)| {
-            let c = s.mock.counters();
+            let c = s.fixture.mock.counters();
             let hist = t.hist.expect("histogram");
             serde_json::json!({
                 "threads": threads,

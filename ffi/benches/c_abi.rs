@@ -14,7 +14,7 @@ use std::ptr;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fiks_integrasjon_mock::{MockOptions, MockServer};
+use fiks_integrasjon_mock::testing::TestMock;
 
 // The ffi crate is a cdylib/staticlib only (its lib name collides with the core's rlib), so the
 // benchmark binds to the shared library at run time, from libc's own dlopen/dlsym.
@@ -133,12 +133,8 @@ fn quick() -> bool {
 
 fn c_abi(c: &mut Criterion) {
     let api = Api::load();
-    let mock = MockServer::start_blocking(MockOptions::default()).expect("mock");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let files = mock.pki().write_to(dir.path()).expect("pki");
-    let toml = dir.path().join("fiks.toml");
-    std::fs::write(&toml, mock.config_toml(&files)).expect("write fiks.toml");
-    let toml = CString::new(toml.to_str().expect("utf-8")).expect("path");
+    let fixture = TestMock::start();
+    let toml = CString::new(fixture.config_path().to_str().expect("utf-8")).expect("path");
 
     // SAFETY: the calls follow the ownership rules of ffi/ABI.md; every out-pointer is local.
     unsafe {
@@ -184,7 +180,7 @@ fn c_abi(c: &mut Criterion) {
         g.finish();
         (api.client_free)(client);
     }
-    assert_eq!(mock.counters().token_requests, 1, "cached reads made no token requests");
+    assert_eq!(fixture.mock.counters().token_requests, 1, "cached reads made no token requests");
 }
 
 fn config() -> Criterion {

@@ -5,7 +5,7 @@
 use std::ffi::{CString, c_char};
 use std::ptr;
 
-use fiks_integrasjon_mock::{MockOptions, MockServer, Pki};
+use fiks_integrasjon_mock::testing::TestMock;
 use proptest::prelude::*;
 
 use super::*;
@@ -63,23 +63,13 @@ proptest! {
 
 /// A client of the mock, shared by the request fuzzing below.
 struct Live {
-    _mock: MockServer,
-    _dir: tempfile::TempDir,
+    _fixture: TestMock,
     client: *mut fiks_client,
 }
 
 fn live() -> Live {
-    let pki = Pki::load_or_generate(
-        &std::env::temp_dir().join("fiks-integrasjon-ffi-test-pki.json"),
-        std::time::Duration::from_secs(86_400),
-    )
-    .expect("pki");
-    let mock = MockServer::start_blocking(MockOptions { pki: Some(pki), ..MockOptions::default() }).expect("mock");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let files = mock.pki().write_to(dir.path()).expect("pki files");
-    let path = dir.path().join("fiks.toml");
-    std::fs::write(&path, mock.config_toml(&files)).expect("toml");
-    let path = CString::new(path.to_str().expect("utf-8")).expect("no NUL");
+    let fixture = TestMock::start();
+    let path = CString::new(fixture.config_path().to_str().expect("utf-8")).expect("no NUL");
     let mut e = ErrorOut::new();
     let config = fiks_config_new();
     let mut client = ptr::null_mut();
@@ -89,7 +79,7 @@ fn live() -> Live {
         assert_eq!(fiks_client_new(config, &mut client, e.out()), FIKS_OK, "{}", e.message());
         fiks_config_free(config);
     }
-    Live { _mock: mock, _dir: dir, client }
+    Live { _fixture: fixture, client }
 }
 
 #[test]

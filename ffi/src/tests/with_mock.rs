@@ -5,26 +5,28 @@ use std::ffi::{CString, c_char};
 use std::ptr;
 use std::sync::Arc;
 
-use fiks_integrasjon_mock::{MockOptions, MockServer, PkiFiles};
+use fiks_integrasjon_mock::testing::TestMock;
 
 use super::*;
 use crate::fiks_status::*;
 
+/// The shared test fixture (`env.mock`, `env.files`, ...) and its fiks.toml's path for C.
 struct Env {
-    mock: MockServer,
-    files: PkiFiles,
+    fixture: TestMock,
     config_path: CString,
-    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for Env {
+    type Target = TestMock;
+    fn deref(&self) -> &TestMock {
+        &self.fixture
+    }
 }
 
 fn env() -> Env {
-    let mock = MockServer::start_blocking(MockOptions::default()).expect("mock starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let files = mock.pki().write_to(dir.path()).expect("pki written");
-    let path = dir.path().join("fiks.toml");
-    std::fs::write(&path, mock.config_toml(&files)).expect("fiks.toml written");
-    let config_path = CString::new(path.to_str().expect("utf-8 path")).expect("no NUL");
-    Env { mock, files, config_path, _dir: dir }
+    let fixture = TestMock::start();
+    let config_path = CString::new(fixture.config_path().to_str().expect("utf-8 path")).expect("no NUL");
+    Env { fixture, config_path }
 }
 
 impl Env {
@@ -175,7 +177,11 @@ fn request_with_headers_and_content_type() {
             e.out(),
         );
         assert_eq!(s, FIKS_ERROR_INVALID_ARGUMENT);
-        assert!(e.message().contains("`header_names[0]`") && e.message().contains("is not an HTTP header name"), "{}", e.message());
+        assert!(
+            e.message().contains("`header_names[0]`") && e.message().contains("is not an HTTP header name"),
+            "{}",
+            e.message()
+        );
         let s = fiks_client_request_with_headers(
             client,
             c"GET".as_ptr(),

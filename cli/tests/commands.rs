@@ -53,7 +53,8 @@ fn token_prints_the_token_alone_or_as_json() {
     assert_eq!(v["token_type"], "Bearer");
     assert_eq!(v["expires_in"], 120);
     assert_eq!(v["scope"], "ks:fiks difitest:test2");
-    let (mock, config) = private_mock();
+    let private = private_mock();
+    let (mock, config) = (&private.mock, private.config_path().to_path_buf());
     let scoped = run(cli().arg("--config").arg(&config).args(["token", "-s", "difitest:test2"]));
     assert_code(&scoped, 0);
     let claims = mock.counters().last_grant_claims.expect("the mock saw a grant");
@@ -175,7 +176,8 @@ fn call_rejects_bad_input_before_sending() {
         &["call", "GET", "/../etc/passwd"],
         &["call", "GET"],
     ];
-    let (mock, config) = private_mock();
+    let private = private_mock();
+    let (mock, config) = (&private.mock, private.config_path().to_path_buf());
     for args in cases {
         let ran = run(cli().arg("--config").arg(&config).args(*args));
         assert_code(&ran, 2);
@@ -291,7 +293,6 @@ fn cert_info_reports_then_fails_on_bad_certificates() {
 
 #[test]
 fn demo_walks_the_whole_flow_and_checks_it() {
-    let started = Instant::now();
     let ran = run(bare().arg("demo").env("NO_COLOR", "1"));
     assert_code(&ran, 0);
     let out = &ran.stdout;
@@ -325,7 +326,6 @@ fn demo_walks_the_whole_flow_and_checks_it() {
     }
     assert_no_secrets("demo", &ran.all());
     assert!(!out.contains('\u{1b}'), "no colour without a terminal");
-    assert!(started.elapsed() < Duration::from_secs(20), "the demo takes seconds");
 }
 
 /// A `mock` child process and what it printed.

@@ -80,7 +80,8 @@ fn exit_3_for_certificate_errors() {
     let not_a_cert = scratch_file("not-a-cert.p12", "this is not a certificate");
     let ran = run(configured().args(["--set", &format!("certificate={}", path(&not_a_cert)), "headers"]));
     assert_code(&ran, 3);
-    let (mock, config) = private_mock();
+    let private = private_mock();
+    let (mock, config) = (&private.mock, private.config_path().to_path_buf());
     let mismatch = variant("mismatch-call", LeafOptions { other_key: true, ..Default::default() });
     let ran = run(cli().arg("--config").arg(&config).args(["call", "GET", "/echo"]).args(cert_args(&mismatch)));
     assert_code(&ran, 3);
@@ -131,8 +132,9 @@ fn exit_5_for_network_errors() {
     assert_code(&call, 5);
 
     // A timeout: the token endpoint answers after the request timed out.
-    let (mock, config) = private_mock();
-    mock.push_fault(fiks_integrasjon_mock::FaultTarget::Token, "delay:3s".parse().unwrap(), 1);
+    let private = private_mock();
+    let (mock, config) = (&private.mock, private.config_path().to_path_buf());
+    mock.push_fault(fiks_integrasjon_mock::FaultTarget::Token, "delay:20s".parse().unwrap(), 1);
     let slow = run(cli().arg("--config").arg(&config).args([
         "--set",
         "timeout_seconds=0.5",

@@ -1,14 +1,15 @@
-//! Shared test setup: one mock per test process (started in-process), its files in a temp
-//! dir, and a `fiks-integrasjon` command with a clean environment.
+//! Shared test setup: the workspace's test fixture as one mock per test process (started
+//! in-process), an empty directory to run in, and a `fiks-integrasjon` command with a clean
+//! environment.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use assert_cmd::Command;
-use fiks_integrasjon_mock::{LeafOptions, MockOptions, MockServer, Pki, PkiFiles};
-use tempfile::TempDir;
+use fiks_integrasjon_mock::testing::TestMock;
+use fiks_integrasjon_mock::{LeafOptions, Pki, PkiFiles};
 
 /// The integration password of the mock (must never be printed except by `headers`).
 pub const INTEGRASJON_PASSORD: &str = fiks_integrasjon_mock::DEFAULT_INTEGRASJON_PASSORD;
@@ -19,9 +20,8 @@ pub const TOKEN_PREFIX: &str = "mock-at-";
 
 /// The running mock and the files a client needs.
 pub struct Env {
-    /// Kept running for the whole test process (a `Mutex` only to make `Env` `Sync`).
-    _mock: Mutex<MockServer>,
-    _dir: TempDir,
+    /// Kept running for the whole test process.
+    fixture: TestMock,
     /// The mock's PKI (for leaf variants).
     pub pki: Pki,
     /// The PKI files.
@@ -44,26 +44,21 @@ pub struct Env {
 pub fn env() -> &'static Env {
     static ENV: OnceLock<Env> = OnceLock::new();
     ENV.get_or_init(|| {
-        let mock = MockServer::start_blocking(MockOptions::default()).expect("the mock starts");
-        let dir = tempfile::tempdir().expect("a temp dir");
-        let files = mock.pki().write_to(&dir.path().join("pki")).expect("the PKI is written");
-        let config = dir.path().join("fiks.toml");
-        std::fs::write(&config, mock.config_toml(&files)).expect("fiks.toml is written");
-        let cwd = dir.path().join("cwd");
-        let scratch = dir.path().join("scratch");
+        let fixture = TestMock::start();
+        let cwd = fixture.dir().join("cwd");
+        let scratch = fixture.dir().join("scratch");
         std::fs::create_dir_all(&cwd).expect("cwd");
         std::fs::create_dir_all(&scratch).expect("scratch");
         Env {
-            pki: mock.pki().clone(),
-            base_url: mock.base_url(),
-            audience: mock.audience(),
-            fiks_base_url: mock.fiks_base_url(),
-            _mock: Mutex::new(mock),
-            _dir: dir,
-            files,
-            config,
+            pki: fixture.pki().clone(),
+            files: fixture.files.clone(),
+            config: fixture.config_path().to_path_buf(),
+            base_url: fixture.mock.base_url(),
+            audience: fixture.mock.audience(),
+            fiks_base_url: fixture.mock.fiks_base_url(),
             cwd,
             scratch,
+            fixture,
         }
     })
 }
@@ -130,10 +125,9 @@ pub fn assert_code(ran: &Ran, code: i32) {
     assert_eq!(ran.code, code, "stdout:\n{}\nstderr:\n{}", ran.stdout, ran.stderr);
 }
 
-/// Writes a leaf variant of the mock PKI to `scratch/<name>` and returns its files.
+/// Writes a leaf variant of the mock PKI and returns its files.
 pub fn variant(name: &str, options: LeafOptions) -> PkiFiles {
-    let e = env();
-    e.pki.leaf_variant(options).write_to(&e.scratch.join(name)).expect("the variant is written")
+    env().fixture.leaf_variant(name, options)
 }
 
 /// `now ± days`.
@@ -168,13 +162,8 @@ pub fn assert_no_secrets(what: &str, text: &str) {
     assert!(!text.contains("PRIVATE KEY"), "{what} shows a private key:\n{text}");
 }
 
-/// A mock of this test's own (same PKI, so no key generation) and a fiks.toml for it: for tests
-/// that read counters or inject faults, so they cannot disturb tests running beside them.
-pub fn private_mock() -> (MockServer, PathBuf) {
-    let e = env();
-    let mock = MockServer::start_blocking(MockOptions { pki: Some(e.pki.clone()), ..MockOptions::default() })
-        .expect("a private mock starts");
-    let config = e.scratch.join(format!("private-{}.toml", mock.addr().port()));
-    std::fs::write(&config, mock.config_toml(&e.files)).expect("fiks.toml is written");
-    (mock, config)
+/// A mock of this test's own (same cached PKI, so no key generation) with its own fiks.toml: for
+/// tests that read counters or inject faults, so they cannot disturb tests running beside them.
+pub fn private_mock() -> TestMock {
+    TestMock::start()
 }

@@ -22,6 +22,21 @@ namespace Fiks.Integrasjon
     /// a client that is never disposed is freed by its finalizer.</para>
     /// <para>The synchronous methods block on the network; the <c>…Async</c> methods run the same
     /// work on the thread pool. Failures are thrown as <see cref="FiksException"/> subclasses.</para>
+    /// <para>Every rule below is the native library's (the Rust core); this class only passes it on.</para>
+    /// <list type="bullet">
+    /// <item><description>Where the Fiks headers may go: to URLs with the scheme, host and port of
+    /// <c>fiks_base_url</c> under its path prefix, and to the origins listed in <c>allowed_origins</c>; nowhere
+    /// else (<see cref="MaySendHeaders"/>, <see cref="GetHeaders(string)"/>, <see cref="FiksAuthenticationHandler"/>).
+    /// <see cref="Send(string, string, string, TimeSpan?)"/> refuses any other URL.</description></item>
+    /// <item><description>Retries: connection failures are always retried; timeouts and HTTP 429, 500, 502, 503
+    /// and 504 only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS, TRACE). The wait is the server's
+    /// <c>Retry-After</c>, or a backoff from 200 ms doubling up to 10 s with full jitter; at most
+    /// <c>max_retries</c> retries, and the whole call is bounded by <c>retry_deadline_seconds</c> or the per-call
+    /// <c>timeout</c>. A <c>Retry-After</c> longer than the time left fails at once.</description></item>
+    /// <item><description>401: the token is renewed once and the call repeated; a 401 to that fresh token means
+    /// Fiks refuses the integrasjon (check <c>integrasjon_id</c>/<c>integrasjon_passord</c>), and no further token
+    /// is requested for it (at most one renewal per token lifetime is caused by 401s, see <see cref="EvictToken"/>).</description></item>
+    /// </list>
     /// </remarks>
     /// <example>
     /// <code>
@@ -152,6 +167,12 @@ namespace Fiks.Integrasjon
             IntPtr error;
             FiksStatus status = NativeMethods.fiks_client_headers(_handle, out headers, out error);
             ErrorMapper.Check(status, error);
+            return TakeHeaders(headers);
+        }
+
+        /// <summary>Copies a <c>fiks_headers*</c> and frees it (which wipes the native values).</summary>
+        private static IReadOnlyDictionary<string, string> TakeHeaders(IntPtr headers)
+        {
             try
             {
                 int count = checked((int)NativeMethods.fiks_headers_count(headers).ToUInt64());
@@ -172,84 +193,186 @@ namespace Fiks.Integrasjon
             }
         }
 
-        /// <summary><see cref="GetHeaders"/> on the thread pool.</summary>
+        /// <summary><see cref="GetHeaders()"/> on the thread pool.</summary>
         public Task<IReadOnlyDictionary<string, string>> GetHeadersAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
             return RunAsync(() => GetHeaders(), cancellationToken);
         }
 
+        /// <summary>
+        /// The Fiks headers for a request to <paramref name="url"/> made with your own HTTP client, only when the
+        /// native library allows that URL (see <see cref="MaySendHeaders"/>). Ask again for each redirect target.
+        /// </summary>
+        /// <exception cref="FiksException">Of kind <see cref="FiksErrorKind.Usage"/> when the headers may not go to <paramref name="url"/>.</exception>
+        /// <exception cref="FiksTokenException">No token could be had.</exception>
+        public IReadOnlyDictionary<string, string> GetHeaders(string url)
+        {
+            byte[] u = Utf8.ToNative(url, "url");
+            ThrowIfDisposed();
+            IntPtr headers;
+            IntPtr error;
+            FiksStatus status = NativeMethods.fiks_client_headers_for_url(_handle, u, out headers, out error);
+            ErrorMapper.Check(status, error);
+            return TakeHeaders(headers);
+        }
+
+        /// <summary><see cref="GetHeaders(string)"/> on the thread pool.</summary>
+        public Task<IReadOnlyDictionary<string, string>> GetHeadersAsync(string url, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (url == null)
+            {
+                throw new ArgumentNullException("url");
+            }
+            return RunAsync(() => GetHeaders(url), cancellationToken);
+        }
+
+        /// <summary>
+        /// Whether the Fiks headers may go to <paramref name="url"/>: the native library's one rule — the scheme,
+        /// host and port of <c>fiks_base_url</c> with a path under its prefix, or an origin in
+        /// <c>allowed_origins</c>. False for a URL that does not parse. No network call, no token.
+        /// </summary>
+        public bool MaySendHeaders(string url)
+        {
+            byte[] u = Utf8.ToNative(url, "url");
+            ThrowIfDisposed();
+            return NativeMethods.fiks_client_may_send_headers(_handle, u);
+        }
+
+        /// <summary>
+        /// After your own request got HTTP 401 with <paramref name="token"/> (the access token, or the whole
+        /// <c>Authorization</c> value <c>Bearer …</c>): forgets it, so that the next call fetches a new one — at most
+        /// once per token lifetime. Returns true when repeating the request may help (the token was forgotten, or a
+        /// newer one is cached already), false when <paramref name="token"/> was itself fetched after a 401: then
+        /// Fiks refuses the integrasjon (its id or password), not the token, and no new token is fetched.
+        /// <see cref="FiksAuthenticationHandler"/> and <see cref="Send(string, string, string, TimeSpan?)"/> do this themselves.
+        /// </summary>
+        /// <example>
+        /// <code>
+        /// if (answer.StatusCode == HttpStatusCode.Unauthorized &amp;&amp; client.EvictToken(headers["Authorization"]))
+        ///     answer = await SendAgain();   // with client.GetHeaders(url) fetched anew
+        /// </code>
+        /// </example>
+        public bool EvictToken(string token)
+        {
+            byte[] t = Utf8.ToNative(token, "token");
+            ThrowIfDisposed();
+            try
+            {
+                bool retry;
+                IntPtr error;
+                FiksStatus status = NativeMethods.fiks_client_evict_token(_handle, t, out retry, out error);
+                ErrorMapper.Check(status, error);
+                return retry;
+            }
+            finally
+            {
+                Utf8.Clear(t);
+            }
+        }
+
         // ---- requests ----------------------------------------------------------------------------
 
         /// <summary>
-        /// Calls the Fiks API: <paramref name="path"/> is relative to <c>fiks_base_url</c>; a
-        /// <paramref name="body"/> is sent as <c>application/json</c>. Retryable failures (503, 429 with
-        /// <c>Retry-After</c>, dropped connections) are retried with backoff.
+        /// Calls the Fiks API: <paramref name="path"/> is joined to <c>fiks_base_url</c> (or a full URL the Fiks
+        /// headers may go to); a <paramref name="body"/> is sent as <c>application/json</c>. Transient failures are
+        /// retried and a 401 renews the token once, by the native library's rules (see <see cref="FiksClient"/>).
         /// </summary>
+        /// <param name="method">An HTTP method, e.g. <c>GET</c> or <c>post</c>.</param>
+        /// <param name="path">A path under <c>fiks_base_url</c>, e.g. <c>/innsyn-sok/api/v1/sok</c>.</param>
+        /// <param name="body">The JSON body, or null for none.</param>
+        /// <param name="timeout">The deadline of the whole call — a token fetch, retries, backoff and <c>Retry-After</c>
+        /// waits included — instead of <c>retry_deadline_seconds</c>; null keeps that. From 1 ms to one day.</param>
         /// <exception cref="FiksApiException">The API answered non-2xx; carries the Fiks error fields.</exception>
         /// <exception cref="FiksTokenException">No token could be had.</exception>
         /// <exception cref="FiksTransportException">The API could not be reached in time.</exception>
-        public FiksResponse Send(string method, string path, string body = null)
+        public FiksResponse Send(string method, string path, string body = null, TimeSpan? timeout = null)
         {
-            return Send(method, path, body == null ? null : Encoding.UTF8.GetBytes(body), null);
+            return Send(method, path, body == null ? null : Encoding.UTF8.GetBytes(body), null, timeout);
         }
 
         /// <summary>
-        /// Calls the Fiks API with a byte body and extra request headers (e.g. <c>Accept</c>); the Fiks
-        /// headers are added by the library.
+        /// Calls the Fiks API with a byte body and extra request headers (e.g. <c>Accept</c>); the Fiks headers are
+        /// added by the library. The body is sent as <c>application/json</c> unless <paramref name="headers"/> hold a
+        /// <c>Content-Type</c>, which replaces it (exactly one is sent). Header names and values are checked by the
+        /// native library (an RFC 9110 token; no CR, LF or other control character: else
+        /// <see cref="FiksErrorKind.InvalidArgument"/>); headers named like the Fiks headers are ignored.
         /// </summary>
-        public FiksResponse Send(string method, string path, byte[] body, IEnumerable<KeyValuePair<string, string>> headers = null)
+        /// <param name="method">An HTTP method, e.g. <c>PUT</c>.</param>
+        /// <param name="path">A path under <c>fiks_base_url</c>.</param>
+        /// <param name="body">The body, or null for none.</param>
+        /// <param name="headers">Extra headers, or null.</param>
+        /// <param name="timeout">The deadline of the whole call, retries and waits included; null keeps <c>retry_deadline_seconds</c>.</param>
+        public FiksResponse Send(string method, string path, byte[] body, IEnumerable<KeyValuePair<string, string>> headers = null,
+            TimeSpan? timeout = null)
         {
             byte[] m = Utf8.ToNative(method, "method");
             byte[] p = Utf8.ToNative(path, "path");
-            var length = new UIntPtr((uint)(body == null ? 0 : body.Length));
+            KeyValuePair<string, string>[] list = headers == null ? null : headers.ToArray();
             ThrowIfDisposed();
-            ResponseHandle response;
             IntPtr error;
-            FiksStatus status;
-            if (headers == null)
+            IntPtr request;
+            ErrorMapper.Check(NativeMethods.fiks_request_new(m, p, out request, out error), error);
+            try
             {
-                status = NativeMethods.fiks_client_request(_handle, m, p, body, length, out response, out error);
-            }
-            else
-            {
-                KeyValuePair<string, string>[] list = headers.ToArray();
-                IntPtr[] names = null;
-                IntPtr[] values = null;
-                try
+                if (body != null)
                 {
-                    names = Utf8.AllocArray(list.Select(h => h.Key).ToArray(), "headers");
-                    values = Utf8.AllocArray(list.Select(h => h.Value).ToArray(), "headers");
-                    status = NativeMethods.fiks_client_request_with_headers(_handle, m, p, names, values,
-                        new UIntPtr((uint)list.Length), body, length, out response, out error);
+                    ErrorMapper.Check(NativeMethods.fiks_request_set_body(request, body, new UIntPtr((uint)body.Length), null, out error), error);
                 }
-                finally
+                if (list != null)
                 {
-                    Utf8.FreeArray(names);
-                    Utf8.FreeArray(values);
+                    foreach (KeyValuePair<string, string> header in list)
+                    {
+                        FiksStatus added = NativeMethods.fiks_request_set_header(request,
+                            Utf8.ToNative(header.Key, "headers"), Utf8.ToNative(header.Value, "headers"), out error);
+                        ErrorMapper.Check(added, error);
+                    }
+                }
+                if (timeout.HasValue)
+                {
+                    ErrorMapper.Check(NativeMethods.fiks_request_set_timeout_ms(request, Milliseconds(timeout.Value), out error), error);
+                }
+                ResponseHandle response;
+                FiksStatus status = NativeMethods.fiks_client_send(_handle, request, out response, out error);
+                ErrorMapper.Check(status, error);
+                using (response)
+                {
+                    return ReadResponse(response);
                 }
             }
-            ErrorMapper.Check(status, error);
-            using (response)
+            finally
             {
-                return ReadResponse(response);
+                NativeMethods.fiks_request_free(request);
             }
         }
 
-        /// <summary><see cref="Send(string, string, string)"/> on the thread pool.</summary>
-        public Task<FiksResponse> SendAsync(string method, string path, string body = null,
+        /// <summary><see cref="Send(string, string, string, TimeSpan?)"/> on the thread pool.</summary>
+        public Task<FiksResponse> SendAsync(string method, string path, string body = null, TimeSpan? timeout = null,
             CancellationToken cancellationToken = default(CancellationToken))
         {
             CheckRequestArguments(method, path);
-            return RunAsync(() => Send(method, path, body), cancellationToken);
+            return RunAsync(() => Send(method, path, body, timeout), cancellationToken);
         }
 
-        /// <summary><see cref="Send(string, string, byte[], IEnumerable{KeyValuePair{string, string}})"/> on the thread pool.</summary>
+        /// <summary><see cref="Send(string, string, byte[], IEnumerable{KeyValuePair{string, string}}, TimeSpan?)"/> on the thread pool.</summary>
         public Task<FiksResponse> SendAsync(string method, string path, byte[] body, IEnumerable<KeyValuePair<string, string>> headers = null,
-            CancellationToken cancellationToken = default(CancellationToken))
+            TimeSpan? timeout = null, CancellationToken cancellationToken = default(CancellationToken))
         {
             CheckRequestArguments(method, path);
             KeyValuePair<string, string>[] list = headers == null ? null : headers.ToArray();
-            return RunAsync(() => Send(method, path, body, list), cancellationToken);
+            return RunAsync(() => Send(method, path, body, list, timeout), cancellationToken);
+        }
+
+        /// <summary>
+        /// A timeout in whole milliseconds, rounded up; 0 for zero or negative. The native library decides which
+        /// values it accepts (it refuses 0 and more than a day).
+        /// </summary>
+        private static ulong Milliseconds(TimeSpan timeout)
+        {
+            if (timeout.Ticks <= 0)
+            {
+                return 0;
+            }
+            return (ulong)((timeout.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond);
         }
 
         private static void CheckRequestArguments(string method, string path)

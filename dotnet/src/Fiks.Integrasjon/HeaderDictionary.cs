@@ -5,7 +5,7 @@ using System.Collections.Generic;
 namespace Fiks.Integrasjon
 {
     /// <summary>
-    /// The few headers <see cref="FiksClient.GetHeaders"/> returns, as a read-only dictionary with
+    /// The few headers <see cref="FiksClient.GetHeaders()"/> returns, as a read-only dictionary with
     /// case-insensitive names (HTTP semantics), kept in two arrays in their native order.
     /// </summary>
     /// <remarks>

@@ -76,6 +76,12 @@ namespace Fiks.Integrasjon.Tests
             return PostAsync("/_mock/faults", json);
         }
 
+        /// <summary>Forgets every token the mock issued: the next Fiks call with one gets 401.</summary>
+        internal Task RevokeTokensAsync()
+        {
+            return PostAsync("/_mock/revoke-tokens", "{}");
+        }
+
         internal Task TokenDelayAsync(int milliseconds)
         {
             return PostAsync("/_mock/token-delay", "{\"ms\":" + milliseconds.ToString(CultureInfo.InvariantCulture) + "}");

@@ -12,8 +12,9 @@
 //   (SafeHandles.cs), so a handle cannot be freed while a call that uses it is still running on
 //   another thread. Two short-lived ones are IntPtr, because a SafeHandle out-param costs a
 //   finalizable object per call (~0.5 µs under Mono) on the cached-read path: `error_out`, taken
-//   over by ErrorMapper.Check (a handle only when a call failed), and the `fiks_headers*` that
-//   FiksClient.GetHeaders reads and frees in one try/finally on one thread.
+//   over by ErrorMapper.Check (a handle only when a call failed), the `fiks_headers*` that
+//   FiksClient.GetHeaders reads and frees in one try/finally on one thread, and the
+//   `fiks_request*` that FiksClient.Send builds, sends and frees the same way.
 // - `size_t` is UIntPtr, `uint16_t` is ushort, C `bool` is one byte (UnmanagedType.I1).
 using System;
 using System.Runtime.InteropServices;
@@ -71,13 +72,35 @@ namespace Fiks.Integrasjon.Native
         internal static extern FiksStatus fiks_client_headers(ClientHandle client, out IntPtr headers_out, out IntPtr error_out);
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern FiksStatus fiks_client_request(ClientHandle client, byte[] method, byte[] path,
-            byte[] body, UIntPtr body_len, out ResponseHandle response_out, out IntPtr error_out);
+        internal static extern FiksStatus fiks_client_headers_for_url(ClientHandle client, byte[] url, out IntPtr headers_out, out IntPtr error_out);
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern FiksStatus fiks_client_request_with_headers(ClientHandle client, byte[] method, byte[] path,
-            IntPtr[] header_names, IntPtr[] header_values, UIntPtr header_count,
-            byte[] body, UIntPtr body_len, out ResponseHandle response_out, out IntPtr error_out);
+        [return: MarshalAs(UnmanagedType.I1)]
+        internal static extern bool fiks_client_may_send_headers(ClientHandle client, byte[] url);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_client_evict_token(ClientHandle client, byte[] token,
+            [MarshalAs(UnmanagedType.I1)] out bool retry_out, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_client_send(ClientHandle client, IntPtr request, out ResponseHandle response_out, out IntPtr error_out);
+
+        // ---- request -------------------------------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_request_new(byte[] method, byte[] path, out IntPtr request_out, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_request_set_header(IntPtr request, byte[] name, byte[] value, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_request_set_body(IntPtr request, byte[] data, UIntPtr len, byte[] content_type, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_request_set_timeout_ms(IntPtr request, ulong timeout_ms, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void fiks_request_free(IntPtr request);
 
         // ---- headers -------------------------------------------------------------------------
 

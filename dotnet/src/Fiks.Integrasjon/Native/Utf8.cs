@@ -144,55 +144,5 @@ namespace Fiks.Integrasjon.Native
                 NativeMethods.fiks_string_free(pointer);
             }
         }
-
-        /// <summary>
-        /// Copies strings into native memory for a <c>const char* const*</c> argument;
-        /// free with <see cref="FreeArray"/>.
-        /// </summary>
-        internal static IntPtr[] AllocArray(string[] values, string paramName)
-        {
-            IntPtr[] result = new IntPtr[values.Length];
-            try
-            {
-                for (int i = 0; i < values.Length; i++)
-                {
-                    byte[] bytes = ToNative(values[i], paramName);
-                    result[i] = Marshal.AllocHGlobal(bytes.Length);
-                    Marshal.Copy(bytes, 0, result[i], bytes.Length);
-                    Clear(bytes);
-                }
-            }
-            catch
-            {
-                FreeArray(result);
-                throw;
-            }
-            return result;
-        }
-
-        /// <summary>Zeroes and frees what <see cref="AllocArray"/> allocated.</summary>
-        internal static void FreeArray(IntPtr[] pointers)
-        {
-            if (pointers == null)
-            {
-                return;
-            }
-            for (int i = 0; i < pointers.Length; i++)
-            {
-                IntPtr p = pointers[i];
-                if (p == IntPtr.Zero)
-                {
-                    continue;
-                }
-                int n = 0;
-                while (Marshal.ReadByte(p, n) != 0)
-                {
-                    Marshal.WriteByte(p, n, 0);
-                    n++;
-                }
-                Marshal.FreeHGlobal(p);
-                pointers[i] = IntPtr.Zero;
-            }
-        }
     }
 }

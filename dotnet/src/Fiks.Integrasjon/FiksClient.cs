@@ -53,9 +53,9 @@ namespace Fiks.Integrasjon
         private int _disposed;
 
         /// <summary>
-        /// Creates a client from <paramref name="options"/> (and its <see cref="FiksClientOptions.ConfigFile"/>
-        /// and environment variables when asked for). Reads the certificate at once, so a wrong path or
-        /// password fails here, not at the first call. No network call is made.
+        /// Creates a client from <paramref name="options"/> (and its <see cref="FiksClientOptions.ConfigFile"/>,
+        /// <see cref="FiksClientOptions.TomlText"/> and the environment when asked for). Reads the certificate at
+        /// once, so a wrong path or password fails here, not at the first call. No network call is made.
         /// </summary>
         /// <exception cref="FiksConfigurationException">A key is missing, malformed or combined wrongly.</exception>
         /// <exception cref="FiksCertificateException">The certificate or key cannot be used.</exception>
@@ -65,7 +65,15 @@ namespace Fiks.Integrasjon
             {
                 throw new ArgumentNullException("options");
             }
-            _handle = Build(options, options.ConfigFile, options.UseEnvironmentVariables);
+            EnvironmentLayer environment = EnvironmentLayer.None;
+            if (options.UseEnvironmentVariables)
+            {
+                // As the core's Config::from_file and Config::from_env: a file given here replaces FIKS_CONFIG.
+                environment = options.ConfigFile == null && options.TomlText == null
+                    ? EnvironmentLayer.VariablesAndConfigFile
+                    : EnvironmentLayer.Variables;
+            }
+            _handle = Build(options, options.ConfigFile, environment);
         }
 
         private FiksClient(ClientHandle handle)
@@ -74,8 +82,9 @@ namespace Fiks.Integrasjon
         }
 
         /// <summary>
-        /// Creates a client from a TOML configuration file (the snake_case keys), with
-        /// <c>FIKS_&lt;KEY&gt;</c> environment variables over it.
+        /// Creates a client from a TOML configuration file (the snake_case keys; relative paths in it are relative
+        /// to the file), with <c>FIKS_&lt;KEY&gt;</c> environment variables over it (<c>FIKS_CONFIG</c> is not read:
+        /// <paramref name="path"/> is the file).
         /// </summary>
         /// <exception cref="FiksConfigurationException">The file cannot be read, is not TOML, or a key is wrong.</exception>
         /// <exception cref="FiksCertificateException">The certificate or key cannot be used.</exception>
@@ -85,13 +94,26 @@ namespace Fiks.Integrasjon
             {
                 throw new ArgumentNullException("path");
             }
-            return new FiksClient(Build(new FiksClientOptions(), path, true));
+            return new FiksClient(Build(new FiksClientOptions(), path, EnvironmentLayer.Variables));
         }
 
-        /// <summary>Creates a client from <c>FIKS_&lt;KEY&gt;</c> environment variables only.</summary>
+        /// <summary>
+        /// Creates a client from the environment: the TOML file <c>FIKS_CONFIG</c> names (when set), with the
+        /// <c>FIKS_&lt;KEY&gt;</c> variables over it. The native library reads both.
+        /// </summary>
         public static FiksClient FromEnvironment()
         {
-            return new FiksClient(Build(new FiksClientOptions(), null, true));
+            return new FiksClient(Build(new FiksClientOptions(), null, EnvironmentLayer.VariablesAndConfigFile));
+        }
+
+        /// <summary>Which part of the environment <see cref="Build"/> reads.</summary>
+        private enum EnvironmentLayer
+        {
+            None,
+            /// <summary>The <c>FIKS_&lt;KEY&gt;</c> variables (<c>fiks_config_load_env</c>).</summary>
+            Variables,
+            /// <summary>The file <c>FIKS_CONFIG</c> names, then the variables (<c>fiks_config_load_env_with_file</c>).</summary>
+            VariablesAndConfigFile,
         }
 
         /// <summary>The version of the native library <c>libfiks_integrasjon</c>.</summary>
@@ -442,7 +464,7 @@ namespace Fiks.Integrasjon
 
         // ---- helpers -----------------------------------------------------------------------------
 
-        private static ClientHandle Build(FiksClientOptions options, string configFile, bool environment)
+        private static ClientHandle Build(FiksClientOptions options, string configFile, EnvironmentLayer environment)
         {
             using (ConfigHandle config = ConfigHandle.Create())
             {
@@ -451,9 +473,25 @@ namespace Fiks.Integrasjon
                 {
                     ErrorMapper.Check(NativeMethods.fiks_config_load_file(config, Utf8.ToNative(configFile, "ConfigFile"), out error), error);
                 }
-                if (environment)
+                if (options.TomlText != null)
+                {
+                    byte[] toml = Utf8.ToNative(options.TomlText, "TomlText");
+                    try
+                    {
+                        ErrorMapper.Check(NativeMethods.fiks_config_load_toml(config, toml, out error), error);
+                    }
+                    finally
+                    {
+                        Utf8.Clear(toml);
+                    }
+                }
+                if (environment == EnvironmentLayer.Variables)
                 {
                     ErrorMapper.Check(NativeMethods.fiks_config_load_env(config, out error), error);
+                }
+                else if (environment == EnvironmentLayer.VariablesAndConfigFile)
+                {
+                    ErrorMapper.Check(NativeMethods.fiks_config_load_env_with_file(config, out error), error);
                 }
                 foreach (KeyValuePair<string, string> kv in options.Values)
                 {

@@ -12,13 +12,17 @@ namespace Fiks.Integrasjon
     /// The settings of a <see cref="FiksClient"/>: one property per configuration key of the library
     /// (the same keys as the TOML file, the <c>FIKS_&lt;KEY&gt;</c> environment variables and the C API),
     /// plus <see cref="Set"/> for any key by name. A property left null is not set.
-    /// <see cref="ToString"/> never shows <see cref="CertificatePassword"/>, <see cref="IntegrasjonPassord"/>
-    /// or <see cref="PersonToken"/>.
+    /// <see cref="ToString"/> never shows the value of a key the native library marks as secret
+    /// (<c>certificate</c>, <c>private_key</c>, the passwords, <c>person_token</c>: the core's key table decides,
+    /// not this class), nor <see cref="TomlText"/>.
     /// </summary>
     /// <remarks>
-    /// Values given here win over <c>FIKS_&lt;KEY&gt;</c> environment variables (read only when
-    /// <see cref="UseEnvironmentVariables"/> is true), which win over <see cref="ConfigFile"/>, which wins
-    /// over the <see cref="Environment"/> preset. The client copies the options when it is created.
+    /// <para>Values given here win over <c>FIKS_&lt;KEY&gt;</c> environment variables (read only when
+    /// <see cref="UseEnvironmentVariables"/> is true), which win over the TOML layer (<see cref="ConfigFile"/>,
+    /// <see cref="TomlText"/>, or the file <c>FIKS_CONFIG</c> names), which wins over the
+    /// <see cref="Environment"/> preset. The client copies the options when it is created.</para>
+    /// <para>The key names, their kinds and which are secrets come from the native library's key table;
+    /// a test fails when it gains a key that has no property here.</para>
     /// </remarks>
     /// <example>
     /// <code>
@@ -38,11 +42,6 @@ namespace Fiks.Integrasjon
         // Canonical snake_case key -> value, in the order first set (so ToString is stable).
         private readonly List<KeyValuePair<string, string>> _values = new List<KeyValuePair<string, string>>();
 
-        private static readonly HashSet<string> SecretKeys = new HashSet<string>(StringComparer.Ordinal)
-        {
-            "certificate_password", "integrasjon_passord", "person_token",
-        };
-
         /// <summary><c>environment</c>: <c>test</c> or <c>prod</c>, the presets for Maskinporten and the Fiks API.</summary>
         public string Environment { get { return Get("environment"); } set { Put("environment", value); } }
 
@@ -52,13 +51,20 @@ namespace Fiks.Integrasjon
         /// <summary><c>scopes</c>: space-separated scopes; the library's default is <c>ks:fiks</c>. See also <see cref="SetScopes(string[])"/>.</summary>
         public string Scopes { get { return Get("scopes"); } set { Put("scopes", value); } }
 
-        /// <summary><c>certificate</c>: path to the virksomhetssertifikat as PKCS#12 (<c>.p12</c>/<c>.pfx</c>) or a PEM chain (leaf first).</summary>
+        /// <summary>
+        /// <c>certificate</c>: the virksomhetssertifikat as PKCS#12 (<c>.p12</c>/<c>.pfx</c>) or a PEM chain (leaf
+        /// first): a path, or the PEM text itself (e.g. from a vault). A secret either way: never shown.
+        /// </summary>
         public string Certificate { get { return Get("certificate"); } set { Put("certificate", value); } }
 
         /// <summary><c>certificate_password</c>: password of the PKCS#12 file or the encrypted PEM key. Never shown.</summary>
         public string CertificatePassword { get { return Get("certificate_password"); } set { Put("certificate_password", value); } }
 
-        /// <summary><c>private_key</c>: path to a PEM private key when <see cref="Certificate"/> is PEM.</summary>
+        /// <summary>
+        /// <c>private_key</c>: the PEM private key (PKCS#8 or PKCS#1, optionally encrypted) when <see cref="Certificate"/>
+        /// is PEM: a path, or the PEM text itself (<c>PrivateKey = File.ReadAllText("key.pem")</c>). A secret either
+        /// way: never shown, and never quoted in an error message.
+        /// </summary>
         public string PrivateKey { get { return Get("private_key"); } set { Put("private_key", value); } }
 
         /// <summary><c>key_id</c>: the <c>kid</c> of a key registered at Maskinporten (grants then carry <c>kid</c>, not <c>x5c</c>).</summary>
@@ -88,8 +94,17 @@ namespace Fiks.Integrasjon
         /// <summary><c>integrasjon_passord</c>: the Fiks integration password. Never shown.</summary>
         public string IntegrasjonPassord { get { return Get("integrasjon_passord"); } set { Put("integrasjon_passord", value); } }
 
-        /// <summary><c>fiks_base_url</c>: base URL of the Fiks API (may carry a path prefix).</summary>
+        /// <summary>
+        /// <c>fiks_base_url</c>: base URL of the Fiks API (may carry a path prefix). The Fiks headers go to URLs
+        /// with its scheme, host and port under its path, and to <see cref="AllowedOrigins"/>: nowhere else.
+        /// </summary>
         public string FiksBaseUrl { get { return Get("fiks_base_url"); } set { Put("fiks_base_url", value); } }
+
+        /// <summary>
+        /// <c>allowed_origins</c>: more origins (<c>scheme://host:port</c>, separated by spaces) that may receive
+        /// the Fiks headers besides <see cref="FiksBaseUrl"/>'s, e.g. <c>https://svarut.test.ks.no</c>.
+        /// </summary>
+        public string AllowedOrigins { get { return Get("allowed_origins"); } set { Put("allowed_origins", value); } }
 
         /// <summary><c>person_token</c>: integrasjon-person mode, a citizen's ID-porten token used instead of Maskinporten. Never shown.</summary>
         public string PersonToken { get { return Get("person_token"); } set { Put("person_token", value); } }
@@ -97,16 +112,16 @@ namespace Fiks.Integrasjon
         /// <summary><c>ca_file</c>: extra PEM trust roots (enterprise proxies, test environments).</summary>
         public string CaFile { get { return Get("ca_file"); } set { Put("ca_file", value); } }
 
-        /// <summary><c>timeout_seconds</c>: the request timeout.</summary>
+        /// <summary><c>timeout_seconds</c>: the timeout of one HTTP exchange (one attempt; see <see cref="RetryDeadline"/> for the whole call).</summary>
         public TimeSpan? Timeout { get { return GetSeconds("timeout_seconds"); } set { PutSeconds("timeout_seconds", value); } }
 
-        /// <summary><c>connect_timeout_seconds</c>: the connect timeout.</summary>
+        /// <summary><c>connect_timeout_seconds</c>: the timeout of connecting.</summary>
         public TimeSpan? ConnectTimeout { get { return GetSeconds("connect_timeout_seconds"); } set { PutSeconds("connect_timeout_seconds", value); } }
 
         /// <summary><c>refresh_ahead_seconds</c>: how long before expiry a cached token is renewed.</summary>
         public TimeSpan? RefreshAhead { get { return GetSeconds("refresh_ahead_seconds"); } set { PutSeconds("refresh_ahead_seconds", value); } }
 
-        /// <summary><c>max_retries</c>: how many times a retryable failure is retried (0 to 20).</summary>
+        /// <summary><c>max_retries</c>: how often a transient failure is retried (see <see cref="FiksClient"/> for which are).</summary>
         public int? MaxRetries
         {
             get
@@ -118,7 +133,10 @@ namespace Fiks.Integrasjon
             set { Put("max_retries", value.HasValue ? value.Value.ToString(CultureInfo.InvariantCulture) : null); }
         }
 
-        /// <summary><c>retry_deadline_seconds</c>: the total time one operation may take, retries included.</summary>
+        /// <summary>
+        /// <c>retry_deadline_seconds</c>: the time one call may take, retries, backoff and <c>Retry-After</c> waits
+        /// included (a per-call <c>timeout</c> given to <see cref="FiksClient.Send(string, string, string, TimeSpan?)"/> replaces it).
+        /// </summary>
         public TimeSpan? RetryDeadline { get { return GetSeconds("retry_deadline_seconds"); } set { PutSeconds("retry_deadline_seconds", value); } }
 
         /// <summary>
@@ -140,11 +158,36 @@ namespace Fiks.Integrasjon
         /// </summary>
         public byte[] CertificatePkcs12 { get; set; }
 
-        /// <summary>A TOML configuration file read under the values set here (the keys are the snake_case names).</summary>
+        /// <summary>
+        /// A TOML configuration file read under the values set here (<c>key = "value"</c> lines with the snake_case
+        /// names). Relative paths in it are relative to the file.
+        /// </summary>
         public string ConfigFile { get; set; }
 
-        /// <summary>Whether <c>FIKS_&lt;KEY&gt;</c> environment variables are read (under the values set here). Default false.</summary>
+        /// <summary>
+        /// TOML text (the content of a configuration file, e.g. from a vault or a database) read under the values
+        /// set here, after <see cref="ConfigFile"/>. Relative paths in it are relative to the working directory.
+        /// Never shown: it may hold secrets, and error messages never quote it.
+        /// </summary>
+        public string TomlText { get; set; }
+
+        /// <summary>
+        /// Whether the environment is read under the values set here: the <c>FIKS_&lt;KEY&gt;</c> variables, and,
+        /// when neither <see cref="ConfigFile"/> nor <see cref="TomlText"/> is given, the TOML file that
+        /// <c>FIKS_CONFIG</c> names (the native library reads both). Default false.
+        /// </summary>
         public bool UseEnvironmentVariables { get; set; }
+
+        /// <summary>Options that read <paramref name="toml"/> (the content of a configuration file): <see cref="TomlText"/>.</summary>
+        /// <example><code>var options = FiksClientOptions.FromToml(vault.Get("fiks.toml"));</code></example>
+        public static FiksClientOptions FromToml(string toml)
+        {
+            if (toml == null)
+            {
+                throw new ArgumentNullException("toml");
+            }
+            return new FiksClientOptions { TomlText = toml };
+        }
 
         /// <summary>
         /// Sets any configuration key by its snake_case name (<c>"issuer"</c>, <c>"timeout_seconds"</c>, …);
@@ -221,11 +264,15 @@ namespace Fiks.Integrasjon
             copy.ClientCertificateChain = ClientCertificateChain;
             copy.CertificatePkcs12 = CertificatePkcs12;
             copy.ConfigFile = ConfigFile;
+            copy.TomlText = TomlText;
             copy.UseEnvironmentVariables = UseEnvironmentVariables;
             return copy;
         }
 
-        /// <summary>The keys that are set, with secrets shown as <c>&lt;redacted&gt;</c>.</summary>
+        /// <summary>
+        /// The keys that are set, with the values of secret keys (the native key table says which) shown as
+        /// <c>&lt;redacted&gt;</c>; when the native library cannot be loaded, every value is.
+        /// </summary>
         public override string ToString()
         {
             var sb = new StringBuilder("FiksClientOptions {");
@@ -233,7 +280,7 @@ namespace Fiks.Integrasjon
             foreach (KeyValuePair<string, string> kv in _values)
             {
                 sb.Append(first ? " " : ", ").Append(kv.Key).Append(" = ");
-                sb.Append(SecretKeys.Contains(kv.Key) ? "<redacted>" : kv.Value);
+                sb.Append(IsSecret(kv.Key) ? "<redacted>" : kv.Value);
                 first = false;
             }
             if (ClientCertificate != null)
@@ -251,6 +298,11 @@ namespace Fiks.Integrasjon
                 sb.Append(first ? " " : ", ").Append("ConfigFile = ").Append(ConfigFile);
                 first = false;
             }
+            if (TomlText != null)
+            {
+                sb.Append(first ? " " : ", ").Append("TomlText = <redacted>");
+                first = false;
+            }
             if (UseEnvironmentVariables)
             {
                 sb.Append(first ? " " : ", ").Append("UseEnvironmentVariables = true");
@@ -263,6 +315,20 @@ namespace Fiks.Integrasjon
         internal IEnumerable<KeyValuePair<string, string>> Values
         {
             get { return _values; }
+        }
+
+        /// <summary>Whether the core's key table marks <paramref name="key"/> as secret; true when it cannot be read.</summary>
+        private static bool IsSecret(string key)
+        {
+            try
+            {
+                return ConfigKeys.IsSecret(key);
+            }
+            catch (Exception)
+            {
+                // No native library (ToString in a debugger, a broken install): show no value rather than guess.
+                return true;
+            }
         }
 
         private void Put(string key, string value)

@@ -52,6 +52,25 @@ namespace Fiks.Integrasjon.Native
         internal static extern FiksStatus fiks_config_set_certificate_pkcs12(ConfigHandle config, byte[] data, UIntPtr len, byte[] password, out IntPtr error_out);
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_config_load_toml(ConfigHandle config, byte[] toml, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_config_load_env_with_file(ConfigHandle config, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern UIntPtr fiks_config_key_count();
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_config_key_name(UIntPtr index);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_config_key_kind(UIntPtr index);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        [return: MarshalAs(UnmanagedType.I1)]
+        internal static extern bool fiks_config_key_is_secret(UIntPtr index);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern void fiks_config_free(IntPtr config);
 
         // ---- client --------------------------------------------------------------------------

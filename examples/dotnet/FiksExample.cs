@@ -21,8 +21,10 @@ internal static class FiksExample
             string token = await client.GetAccessTokenAsync();
             Console.WriteLine("token: " + token.Length + " characters from Maskinporten");
 
-            // 2. HttpClient with the Fiks headers on every request.
-            var handler = new FiksAuthenticationHandler(client) { InnerHandler = new HttpClientHandler(), BaseAddress = fiksBaseUrl };
+            // 2. HttpClient with the Fiks headers on the requests to the Fiks API (the library decides which
+            //    URLs may have them). The inner handler must not follow redirects by itself: the handler
+            //    refuses one that does, since a redirect would carry IntegrasjonPassord to another host.
+            var handler = new FiksAuthenticationHandler(client, new HttpClientHandler { AllowAutoRedirect = false });
             using (var http = new HttpClient(handler) { BaseAddress = fiksBaseUrl })
             {
                 using (var body = new StringContent("{\"sok\":\"byggesak\"}", Encoding.UTF8, "application/json"))

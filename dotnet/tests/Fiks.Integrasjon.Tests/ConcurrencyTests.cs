@@ -32,7 +32,7 @@ namespace Fiks.Integrasjon.Tests
         {
             await M.TokenDelayAsync(300);
             using (var client = new FiksClient(M.Options()))
-            using (var http = new HttpClient(new FiksAuthenticationHandler(client) { InnerHandler = new HttpClientHandler() }))
+            using (var http = new HttpClient(new FiksAuthenticationHandler(client) { InnerHandler = new HttpClientHandler { AllowAutoRedirect = false } }))
             {
                 http.BaseAddress = new Uri(M.FiksBaseUrl + "/");
                 HttpResponseMessage[] answers = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => http.GetAsync("echo")));

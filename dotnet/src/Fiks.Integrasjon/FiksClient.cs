@@ -32,7 +32,9 @@ namespace Fiks.Integrasjon
     /// and 504 only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS, TRACE). The wait is the server's
     /// <c>Retry-After</c>, or a backoff from 200 ms doubling up to 10 s with full jitter; at most
     /// <c>max_retries</c> retries, and the whole call is bounded by <c>retry_deadline_seconds</c> or the per-call
-    /// <c>timeout</c>. A <c>Retry-After</c> longer than the time left fails at once.</description></item>
+    /// <c>timeout</c>: a wait that would end past it (a <c>Retry-After</c> longer than the time left, or a
+    /// backoff) is not started, and the call fails at once with the last error. Maskinporten refusals,
+    /// configuration, certificate and usage errors are never retried.</description></item>
     /// <item><description>401: the token is renewed once and the call repeated; a 401 to that fresh token means
     /// Fiks refuses the integrasjon (check <c>integrasjon_id</c>/<c>integrasjon_passord</c>), and no further token
     /// is requested for it (at most one renewal per token lifetime is caused by 401s, see <see cref="EvictToken"/>).</description></item>

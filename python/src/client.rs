@@ -3,19 +3,27 @@
 //!
 //! - Cached reads (`headers()`, `access_token()`) are served under the GIL without touching the
 //!   runtime: an atomic load, a clock read and (for `headers()`) a copy of a cached dict.
-//! - Anything that may wait (a token fetch, a Fiks call, loading the certificate) runs inside
-//!   `py.detach`, so other Python threads run meanwhile.
-//! - Fork: the Python package registers `os.register_at_fork(after_in_child=…)`, which bumps
-//!   [`FORK_GENERATION`]. A client whose runtime belongs to an older generation rebuilds it
-//!   from its config on first use in the child; the parent's runtime copy is leaked, never
-//!   dropped (its threads do not exist in the child, and its locks may be held forever).
+//! - Anything that may wait (a token fetch, a Fiks call) runs with the GIL released. On the
+//!   main thread it is started on the client's runtime ([`blocking::Client::spawn`]) and waited
+//!   for in slices of [`SIGNAL_POLL`], checking for signals in between, so Ctrl-C interrupts it
+//!   (`KeyboardInterrupt`; dropping the pending call cancels it). Other threads, which Python
+//!   never delivers signals to, call the blocking facade directly.
+//! - Every rule is the core's: where the Fiks headers may go ([`blocking::Client::may_send_headers`]),
+//!   request headers and the body's type ([`FiksRequest::try_header`]), the per-call deadline
+//!   ([`FiksRequest::timeout`]), retries, and renewal after a 401
+//!   ([`blocking::Client::evict_access_token`]).
+//! - Fork: the core's one mechanism. The client is built with
+//!   [`blocking::Client::rebuild_after_fork`], so in a forked child (gunicorn, multiprocessing)
+//!   its first waiting call builds a new runtime and HTTP pool from the same configuration;
+//!   the parent's runtime is never touched there, and dropping or closing the client in a child
+//!   only parks it.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwapOption;
-use fiks_integrasjon::config::AuthMode;
+use fiks_integrasjon::blocking::Pending;
+use fiks_integrasjon::config::{AuthMode, KeyKind};
 use fiks_integrasjon::{
     CertificateInfo, Config, ConfigBuilder, Error, FiksHeaders, FiksRequest, Token, TokenRequest, blocking,
 };
@@ -24,36 +32,13 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString, PyTuple, PyType};
 
-use crate::config::apply_kwargs;
-use crate::errors::to_py;
+use crate::config::{ProviderFailure, apply_kwargs};
+use crate::errors::{to_py, to_py_with};
 use crate::logging;
 use crate::response::PyResponse;
 
-/// Bumped in every child process by the `os.register_at_fork` hook.
-static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
-
-/// `fiks_integrasjon._native._after_fork_in_child()`: registered with `os.register_at_fork`.
-#[pyfunction]
-pub(crate) fn _after_fork_in_child() {
-    FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
-}
-
-fn generation() -> u64 {
-    FORK_GENERATION.load(Ordering::Relaxed)
-}
-
-/// A blocking client and the process generation it was built in.
-struct Live {
-    generation: u64,
-    client: Arc<blocking::Client>,
-}
-
-/// Drops a client built in this process; leaks one inherited through `fork()`.
-fn retire(live: Arc<Live>) {
-    if live.generation != generation() {
-        std::mem::forget(live);
-    }
-}
+/// How long a waiting call on the main thread sleeps between two checks for signals.
+const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
 /// The Python dict last returned by `headers()`, for the headers it was built from.
 struct HeadersDict {
@@ -63,92 +48,126 @@ struct HeadersDict {
 
 /// A Fiks integration client: Maskinporten tokens, the Fiks headers and Fiks calls.
 ///
-/// Client(**config) takes every configuration key as a keyword argument (None = not given):
-/// environment ("test"/"prod"), issuer, scopes (str or list), certificate (path, or the
-/// PKCS#12 file's bytes), certificate_password, private_key, key_id, audience, token_endpoint,
-/// resource, consumer_org, on_behalf_of, pid, integrasjon_id, integrasjon_passord,
-/// fiks_base_url, person_token (str, or a callable returning the citizen's token), ca_file,
+/// Client(**config) takes every configuration key as a keyword argument (None = not given);
+/// fiks_integrasjon.CONFIG_KEYS lists them with their kinds: environment ("test"/"prod"),
+/// issuer, scopes (str or list), certificate (path, PEM text, or the PKCS#12 file's bytes),
+/// certificate_password, private_key, key_id, audience, token_endpoint, resource,
+/// consumer_org, on_behalf_of, pid, integrasjon_id, integrasjon_passord, fiks_base_url,
+/// allowed_origins, person_token (str, or a callable returning the citizen's token), ca_file,
 /// timeout_seconds, connect_timeout_seconds, refresh_ahead_seconds, max_retries,
 /// retry_deadline_seconds. Also: Client.from_file(path, **overrides), Client.from_env().
 ///
-/// Thread-safe (share one), releases the GIL while waiting, survives os.fork().
+/// Thread-safe (share one), releases the GIL while waiting, Ctrl-C interrupts a waiting call
+/// on the main thread, survives os.fork().
 #[pyclass(module = "fiks_integrasjon", name = "Client", frozen)]
 pub(crate) struct PyClient {
     config: Config,
-    live: ArcSwapOption<Live>,
-    closed: AtomicBool,
+    /// `None` once closed.
+    client: ArcSwapOption<blocking::Client>,
     headers_dict: ArcSwapOption<HeadersDict>,
+    provider_failure: ProviderFailure,
 }
 
 impl Drop for PyClient {
     fn drop(&mut self) {
-        if let Some(live) = self.live.swap(None) {
-            retire(live);
+        if let Some(client) = self.client.swap(None) {
+            release(client);
         }
     }
 }
 
+/// Drops a blocking client with the GIL released: its drop waits (within a bound) for the
+/// runtime thread, which may itself be waiting for the GIL to log.
+fn release(client: Arc<blocking::Client>) {
+    Python::try_attach(|py| py.detach(|| drop(client))).unwrap_or_default();
+}
+
+/// Runs a call that may wait: `$c` is the blocking client (`&blocking::Client`) or, on the main
+/// thread, the async client the spawned future gets; `$call` is the same method call on either.
+macro_rules! wait {
+    ($self:ident, $py:ident, |$c:ident| $call:expr) => {{
+        let client = $self.client()?;
+        logging::refresh($py);
+        let result = if is_main_thread($py)? {
+            let result = match client.spawn(move |$c| async move { $call.await }) {
+                Ok(pending) => wait_interruptibly($py, pending),
+                Err(e) => Ok(Err(e)),
+            };
+            release(client);
+            result
+        } else {
+            Ok($py.detach(move || {
+                let $c = &*client;
+                $call
+            }))
+        };
+        result?.map_err(|e| $self.error(e))
+    }};
+}
+
+/// Whether this is Python's main thread (the one signal handlers run on).
+fn is_main_thread(py: Python<'_>) -> PyResult<bool> {
+    static MAIN_THREAD: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    static GET_IDENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let main = MAIN_THREAD.import(py, "threading", "main_thread")?.call0()?.getattr("ident")?;
+    let current = GET_IDENT.import(py, "threading", "get_ident")?.call0()?;
+    main.eq(current)
+}
+
+/// Waits for `pending` with the GIL released, in slices, running Python's signal handlers in
+/// between: a `KeyboardInterrupt` they raise ends the wait and drops (cancels) the call.
+fn wait_interruptibly<T: Send>(py: Python<'_>, mut pending: Pending<T>) -> PyResult<fiks_integrasjon::Result<T>> {
+    loop {
+        let (back, done) = py.detach(move || {
+            let done = pending.wait_timeout(SIGNAL_POLL);
+            (pending, done)
+        });
+        if let Some(result) = done {
+            return Ok(result);
+        }
+        pending = back;
+        py.check_signals()?;
+    }
+}
+
 impl PyClient {
-    fn start(py: Python<'_>, builder: ConfigBuilder) -> PyResult<PyClient> {
+    fn start(py: Python<'_>, builder: ConfigBuilder, provider_failure: ProviderFailure) -> PyResult<PyClient> {
         logging::refresh(py);
-        let config = builder.build().map_err(to_py)?;
+        let error = |e| to_py_with(e, &provider_failure);
+        let config = builder.build().map_err(error)?;
         let for_runtime = config.clone();
-        let client = py.detach(move || blocking::Client::new(for_runtime)).map_err(to_py)?;
+        let client =
+            py.detach(move || blocking::Client::new(for_runtime).map(|c| c.rebuild_after_fork(true))).map_err(error)?;
         Ok(PyClient {
             config,
-            live: ArcSwapOption::from_pointee(Live { generation: generation(), client: Arc::new(client) }),
-            closed: AtomicBool::new(false),
+            client: ArcSwapOption::from_pointee(client),
             headers_dict: ArcSwapOption::empty(),
+            provider_failure,
         })
     }
 
-    /// Runs `f` on this process's client, when it has one (never blocks, never rebuilds).
-    #[inline]
-    fn with_live<R>(&self, f: impl FnOnce(&Arc<blocking::Client>) -> Option<R>) -> Option<R> {
-        match self.live.load().as_ref() {
-            Some(live) if live.generation == generation() => f(&live.client),
-            _ => None,
-        }
+    /// The core error as a Python exception.
+    fn error(&self, e: Error) -> PyErr {
+        to_py_with(e, &self.provider_failure)
     }
 
-    /// The blocking client of this process, rebuilt after `fork()`.
+    /// The blocking client, unless closed.
     fn client(&self) -> PyResult<Arc<blocking::Client>> {
-        match self.with_live(|c| Some(c.clone())) {
-            Some(c) => Ok(c),
-            None => self.revive(generation()),
-        }
+        self.client.load_full().ok_or_else(|| self.error(Error::Usage { message: "the client is closed".into() }))
     }
 
-    /// Rebuilds the runtime in a forked child. Runs with the GIL held, which serialises it
-    /// (the certificate is read again, once per child).
-    #[cold]
-    fn revive(&self, now: u64) -> PyResult<Arc<blocking::Client>> {
-        if self.closed.load(Ordering::Acquire) {
-            return Err(to_py(Error::Usage { message: "the client is closed".into() }));
-        }
-        let client = Arc::new(blocking::Client::new(self.config.clone()).map_err(to_py)?);
-        if let Some(old) = self.live.swap(Some(Arc::new(Live { generation: now, client: client.clone() }))) {
-            retire(old);
-        }
-        self.headers_dict.store(None);
-        Ok(client)
-    }
-
-    /// The cached headers, when this process's client has fresh ones (never blocks).
+    /// The cached headers, when fresh (never blocks).
     #[inline]
     fn cached_headers(&self) -> Option<Arc<FiksHeaders>> {
-        self.with_live(|c| c.async_client().cached_headers())
+        self.client.load().as_ref().and_then(|c| c.async_client().cached_headers())
     }
 
-    /// Runs a call that may wait, with the GIL released.
-    fn wait<T: Send>(
-        &self,
-        py: Python<'_>,
-        f: impl FnOnce(&blocking::Client) -> fiks_integrasjon::Result<T> + Send,
-    ) -> PyResult<T> {
-        let client = self.client()?;
-        logging::refresh(py);
-        py.detach(move || f(&client)).map_err(to_py)
+    /// The headers: cached, or fetched (waiting, with the GIL released).
+    fn fresh_headers(&self, py: Python<'_>) -> PyResult<Arc<FiksHeaders>> {
+        match self.cached_headers() {
+            Some(h) => Ok(h),
+            None => wait!(self, py, |c| c.headers()),
+        }
     }
 
     /// The headers as a new Python dict (a copy of the one cached for these headers).
@@ -177,19 +196,23 @@ impl PyClient {
 
     fn token_for(&self, py: Python<'_>, scopes: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<Token>> {
         match scopes {
-            None => match self.with_live(|c| c.async_client().cached_token()) {
+            None => match self.client.load().as_ref().and_then(|c| c.async_client().cached_token()) {
                 Some(t) => Ok(t),
-                None => self.wait(py, |c| c.token()),
+                None => wait!(self, py, |c| c.token()),
             },
             Some(s) => {
                 let request = self.token_request(s)?;
-                self.wait(py, move |c| c.token_for(&request))
+                wait!(self, py, |c| c.token_for(&request))
             }
         }
     }
 }
 
-/// Builds the core request from `Client.request`'s arguments (one parameter per keyword).
+/// Builds the core request from `Client.request`'s arguments (one parameter per keyword). The
+/// body gets the type of its Python value (`json=`: `application/json`; `data=` bytes:
+/// `application/octet-stream`, str: `text/plain; charset=utf-8`); `content_type=` and the
+/// `headers=` are handed to the core's header rule, which checks them and lets a
+/// `Content-Type` header replace the body's type (one `Content-Type` is sent).
 #[allow(clippy::too_many_arguments)]
 fn fiks_request(
     py: Python<'_>,
@@ -226,34 +249,46 @@ fn fiks_request(
             kw.set_item("separators", (",", ":"))?;
             let text = DUMPS.import(py, "json", "dumps")?.call((value,), Some(&kw))?;
             let body = text.cast::<PyString>()?.to_cow()?.as_bytes().to_vec();
-            request = request.body(body, content_type.unwrap_or_else(|| "application/json".into()));
+            request = request.body(body, "application/json");
         }
         (None, Some(value)) => {
-            let (body, default_type) = if let Ok(s) = value.cast::<PyString>() {
-                (s.to_cow()?.as_bytes().to_vec(), "text/plain; charset=utf-8")
+            request = if let Ok(s) = value.cast::<PyString>() {
+                request.body(s.to_cow()?.as_bytes().to_vec(), "text/plain; charset=utf-8")
             } else if value.is_instance_of::<PyBytes>() || value.is_instance_of::<PyByteArray>() {
-                (value.extract::<Vec<u8>>()?, "application/octet-stream")
+                request.body(value.extract::<Vec<u8>>()?, "application/octet-stream")
             } else {
                 return Err(PyTypeError::new_err("data= must be bytes or str (use json= for objects)"));
             };
-            request = request.body(body, content_type.unwrap_or_else(|| default_type.into()));
         }
         (None, None) => {}
+    }
+    if let Some(content_type) = content_type {
+        request = request.try_header("Content-Type", &content_type).map_err(to_py)?;
     }
     if let Some(headers) = headers {
         let items = headers.call_method0("items")?;
         for item in items.try_iter()? {
             let (name, value): (String, String) = item?.extract()?;
-            request = request.header(name, value);
+            request = request.try_header(&name, &value).map_err(to_py)?;
         }
     }
     if let Some(t) = timeout {
-        if !(t.is_finite() && t > 0.0 && t <= 86_400.0) {
-            return Err(PyValueError::new_err("timeout must be a number of seconds above 0 (at most 86400)"));
-        }
-        request = request.timeout(Duration::from_secs_f64(t));
+        request = request.timeout(call_timeout(t)?);
     }
     Ok(request)
+}
+
+/// `timeout=` as the call's deadline: a number of seconds above 0, at most what the core
+/// allows for `retry_deadline_seconds` (the deadline it replaces).
+fn call_timeout(t: f64) -> PyResult<Duration> {
+    let max = match fiks_integrasjon::config::key("retry_deadline_seconds").map(|k| k.kind) {
+        Some(KeyKind::Seconds { max, .. }) => f64::from(max),
+        _ => f64::from(u32::MAX),
+    };
+    if !(t.is_finite() && t > 0.0 && t <= max) {
+        return Err(PyValueError::new_err(format!("timeout must be a number of seconds above 0 (at most {max})")));
+    }
+    Ok(Duration::from_secs_f64(t))
 }
 
 /// Python's repr of a string.
@@ -282,8 +317,8 @@ impl PyClient {
     #[pyo3(signature = (**kwargs))]
     fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<PyClient> {
         let mut b = ConfigBuilder::default();
-        apply_kwargs(&mut b, kwargs)?;
-        PyClient::start(py, b)
+        let failure = apply_kwargs(&mut b, kwargs)?;
+        PyClient::start(py, b, failure)
     }
 
     /// A client configured by a TOML file, then `FIKS_<KEY>` variables, then keyword arguments.
@@ -297,8 +332,8 @@ impl PyClient {
         let mut b = ConfigBuilder::default();
         b.load_file(&path).map_err(to_py)?;
         b.load_env().map_err(to_py)?;
-        apply_kwargs(&mut b, overrides)?;
-        PyClient::start(py, b)
+        let failure = apply_kwargs(&mut b, overrides)?;
+        PyClient::start(py, b, failure)
     }
 
     /// A client configured by `FIKS_<KEY>` variables (over the TOML file `FIKS_CONFIG` names,
@@ -307,12 +342,9 @@ impl PyClient {
     #[pyo3(signature = (**overrides))]
     fn from_env(py: Python<'_>, overrides: Option<&Bound<'_, PyDict>>) -> PyResult<PyClient> {
         let mut b = ConfigBuilder::default();
-        if let Some(path) = std::env::var_os("FIKS_CONFIG").filter(|p| !p.is_empty()) {
-            b.load_file(path).map_err(to_py)?;
-        }
-        b.load_env().map_err(to_py)?;
-        apply_kwargs(&mut b, overrides)?;
-        PyClient::start(py, b)
+        b.load_env_with_file().map_err(to_py)?;
+        let failure = apply_kwargs(&mut b, overrides)?;
+        PyClient::start(py, b, failure)
     }
 
     /// The access token (for the configured scopes, or for `scopes`), from the cache when fresh.
@@ -329,11 +361,48 @@ impl PyClient {
 
     /// The three Fiks headers: `Authorization`, `IntegrasjonId`, `IntegrasjonPassord`.
     fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let headers = self.fresh_headers(py)?;
+        self.to_dict(py, headers)
+    }
+
+    /// The Fiks headers for a request to `url`; `UsageError` when they may not go there.
+    fn headers_for<'py>(&self, py: Python<'py>, url: &str) -> PyResult<Bound<'py, PyDict>> {
         let headers = match self.cached_headers() {
-            Some(h) => h,
-            None => self.wait(py, |c| c.headers())?,
+            Some(h) if self.client()?.may_send_headers(url) => h,
+            _ => {
+                let url = url.to_string();
+                wait!(self, py, |c| c.headers_for(&url))?
+            }
         };
         self.to_dict(py, headers)
+    }
+
+    /// Whether the Fiks headers may be sent to `url` (the core's rule: under `fiks_base_url`,
+    /// or an origin listed in `allowed_origins`).
+    fn may_send_headers(&self, url: &str) -> PyResult<bool> {
+        Ok(self.client()?.may_send_headers(url))
+    }
+
+    /// Whether a redirect from `url` to `location` (as the `Location` header gives it, maybe
+    /// relative) may keep the Fiks headers: the core's rule (same origin, allowed target).
+    fn _redirect_keeps_headers(&self, url: &str, location: &str) -> PyResult<bool> {
+        let client = self.client()?.async_client();
+        // `join` of an absolute URL parses it; of a relative reference resolves it (RFC 3986).
+        let base = self.config.fiks_base_url();
+        Ok(match base.join(url).and_then(|from| from.join(location).map(|to| (from, to))) {
+            Ok((from, to)) => client.origins().redirect_keeps_headers(&from, &to),
+            Err(_) => false,
+        })
+    }
+
+    /// After a `401` to a request that carried `token` (the `Authorization` value or the bare
+    /// token): the core's renewal rule. Returns `True` when a retry may get a fresh token, and
+    /// `False` when the token was itself fetched after a `401` (Fiks refuses the integrasjon:
+    /// do not retry; no further token is fetched until this one expires).
+    fn evict_access_token(&self, token: &str) -> PyResult<bool> {
+        let evicted = self.client()?.evict_access_token(token);
+        self.headers_dict.store(None);
+        Ok(evicted)
     }
 
     /// The headers when they are cached and fresh, else `None`; never blocks (for async code).
@@ -357,7 +426,7 @@ impl PyClient {
         timeout: Option<f64>,
     ) -> PyResult<PyResponse> {
         let request = fiks_request(py, method, path, json, data, content_type, headers, params, timeout)?;
-        self.wait(py, move |c| c.request(request)).map(PyResponse::new)
+        wait!(self, py, |c| c.request(request)).map(PyResponse::new)
     }
 
     /// `request("GET", path, **kwargs)`.
@@ -415,7 +484,7 @@ impl PyClient {
     /// The loaded certificate (`None` in integrasjon-person mode).
     #[getter]
     fn certificate(&self) -> PyResult<Option<PyCertificateInfo>> {
-        Ok(self.client()?.certificate().cloned().map(|inner| PyCertificateInfo { inner }))
+        Ok(self.client()?.certificate().map(|inner| PyCertificateInfo { inner }))
     }
 
     /// The configuration, every key with a printable value (secrets shown as `<redacted>`).
@@ -461,9 +530,8 @@ impl PyClient {
 
     /// Stops the runtime thread; later calls raise `UsageError`. Also done by garbage collection.
     fn close(&self) {
-        self.closed.store(true, Ordering::Release);
-        if let Some(live) = self.live.swap(None) {
-            retire(live);
+        if let Some(client) = self.client.swap(None) {
+            release(client);
         }
         self.headers_dict.store(None);
     }
@@ -471,7 +539,7 @@ impl PyClient {
     /// Whether `close()` was called.
     #[getter]
     fn closed(&self) -> bool {
-        self.closed.load(Ordering::Acquire)
+        self.client.load().is_none()
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {

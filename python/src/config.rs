@@ -1,104 +1,195 @@
-//! Keyword arguments into a [`ConfigBuilder`]: the same keys as everywhere else (TOML files,
-//! `FIKS_<KEY>` variables, the C ABI), with Python conveniences.
+//! The configuration keys as the core's table has them, and keyword arguments into a
+//! [`ConfigBuilder`].
+//!
+//! `CONFIG_KEYS` is built from [`fiks_integrasjon::config::KEYS`]: a read-only mapping from
+//! each name to a [`PyConfigKey`] (its kind, whether it is a secret, its doc line, default and
+//! choices). Keyword arguments are coerced by their key's kind, never by a list kept here:
 //!
 //! - `None` means "not given" (so `from_file(path, issuer=None)` keeps the file's issuer);
-//! - paths may be `str` or `os.PathLike`; numbers may be `int`/`float`;
-//! - `scopes` and `resource` may be a string (space-separated) or a list of strings;
-//! - `certificate` may also be `bytes`: the PKCS#12 file's content, opened with `certificate_password`;
-//! - `person_token` may also be a callable returning the citizen's token.
+//! - a `str` is passed to the core as it is, for every key;
+//! - a number kind (`seconds`, `count`) also takes an `int` or a `float` (not a `bool`);
+//! - a `list` kind also takes a list or tuple of strings (joined by spaces);
+//! - a `path` or `credential` kind also takes an `os.PathLike`;
+//! - `certificate` also takes `bytes`: the PKCS#12 file's content, opened with the
+//!   `certificate_password` from wherever it is set (keyword, `FIKS_CERTIFICATE_PASSWORD`, file);
+//! - `person_token` also takes a callable returning the citizen's token.
+//!
+//! The values are then checked by the core ([`ConfigBuilder::build`]), as for every source.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use fiks_integrasjon::config::check_key;
+use fiks_integrasjon::config::{KEYS, KeyKind, KeySpec, check_key, key};
 use fiks_integrasjon::{ConfigBuilder, Error, PersonTokenProvider};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyMappingProxy, PyString, PyTuple,
+};
 
-use crate::errors::{remember_provider_failure, to_py};
+use crate::errors::to_py;
+
+/// One configuration key of the core's table (`fiks_integrasjon.CONFIG_KEYS[name]`).
+#[pyclass(module = "fiks_integrasjon", name = "ConfigKey", frozen)]
+pub(crate) struct PyConfigKey {
+    spec: &'static KeySpec,
+}
+
+#[pymethods]
+impl PyConfigKey {
+    /// The name: the keyword argument, the TOML key, `FIKS_<NAME>` in upper case.
+    #[getter]
+    fn name(&self) -> &'static str {
+        self.spec.name
+    }
+    /// The kind of value: `text`, `choice`, `secret`, `path`, `credential`, `url`, `seconds`,
+    /// `count`, `list`, `digits` or `uuid`.
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.spec.kind.as_str()
+    }
+    /// Whether the value is a secret (never shown; `<redacted>` in `Client.config`).
+    #[getter]
+    fn secret(&self) -> bool {
+        self.spec.is_secret()
+    }
+    /// Whether the value may be given as a number (`seconds` and `count` kinds).
+    #[getter]
+    fn number(&self) -> bool {
+        self.spec.kind.is_number()
+    }
+    /// One line saying what the key is.
+    #[getter]
+    fn doc(&self) -> &'static str {
+        self.spec.doc
+    }
+    /// The default when not set (`None`: no default, or from the `environment` preset).
+    #[getter]
+    fn default(&self) -> Option<&'static str> {
+        self.spec.default
+    }
+    /// The values a `choice` key takes (empty for other kinds).
+    #[getter]
+    fn choices<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        match self.spec.kind {
+            KeyKind::Choice(words) => PyTuple::new(py, words),
+            _ => Ok(PyTuple::empty(py)),
+        }
+    }
+    /// The environment variable: `FIKS_` and the name in upper case.
+    #[getter]
+    fn env_var(&self) -> String {
+        self.spec.env_var()
+    }
+    fn __repr__(&self) -> String {
+        // Names and kinds are ASCII identifiers: quoted as Python's repr quotes them.
+        format!(
+            "ConfigKey(name='{}', kind='{}', secret={})",
+            self.spec.name,
+            self.spec.kind.as_str(),
+            if self.spec.is_secret() { "True" } else { "False" }
+        )
+    }
+}
+
+/// `CONFIG_KEYS`: every key of the core's table, in its order, as a read-only mapping.
+pub(crate) fn config_keys(py: Python<'_>) -> PyResult<Bound<'_, PyMappingProxy>> {
+    let d = PyDict::new(py);
+    for spec in KEYS {
+        d.set_item(spec.name, Py::new(py, PyConfigKey { spec })?)?;
+    }
+    Ok(PyMappingProxy::new(py, d.cast::<PyMapping>()?))
+}
+
+/// The exception a `person_token` callable raised last, kept by its client to become the
+/// `__cause__` of the `TokenError` the core reports for it. The callable runs on whichever
+/// thread the core calls it from (the runtime thread, for a call that was spawned there), so
+/// this is shared with the client rather than kept per thread.
+pub(crate) type ProviderFailure = Arc<Mutex<Option<PyErr>>>;
 
 fn config_error(key: &str, message: String) -> PyErr {
     to_py(Error::Config { key: Some(key.to_string()), message })
 }
 
-/// Applies keyword arguments as explicit values (the highest precedence).
-pub(crate) fn apply_kwargs(b: &mut ConfigBuilder, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+/// Applies keyword arguments as explicit values (the highest precedence). Returns where the
+/// `person_token` callable, when one was given, leaves what it raised.
+pub(crate) fn apply_kwargs(b: &mut ConfigBuilder, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<ProviderFailure> {
+    let failure = ProviderFailure::default();
     let Some(kwargs) = kwargs else {
-        return Ok(());
+        return Ok(failure);
     };
-    let mut pkcs12: Option<Vec<u8>> = None;
-    let mut password: Option<String> = None;
     for (k, v) in kwargs.iter() {
         let name: String = k.extract()?;
-        let key = check_key(&name).map_err(to_py)?;
+        let name = check_key(&name).map_err(to_py)?;
+        let spec = key(name).ok_or_else(|| config_error(name, format!("unknown configuration key `{name}`")))?;
         if v.is_none() {
             continue;
         }
-        match key {
-            "person_token" if !v.is_instance_of::<PyString>() && v.is_callable() => {
-                b.set_person_token_provider(provider(v.unbind()));
-            }
-            "certificate" if v.is_instance_of::<PyBytes>() || v.is_instance_of::<PyByteArray>() => {
-                pkcs12 = Some(v.extract()?);
-            }
-            _ => {
-                let value = text(key, &v)?;
-                if key == "certificate_password" {
-                    password = Some(value.clone());
-                }
-                b.set(key, &value).map_err(to_py)?;
-            }
+        if spec.name == "person_token" && !v.is_instance_of::<PyString>() && v.is_callable() {
+            b.set_person_token_provider(provider(v.unbind(), failure.clone()));
+        } else if spec.name == "certificate" && (v.is_instance_of::<PyBytes>() || v.is_instance_of::<PyByteArray>()) {
+            b.set_certificate_bytes(v.extract()?);
+        } else {
+            b.set(spec.name, &text(spec, &v)?).map_err(to_py)?;
         }
     }
-    if let Some(data) = pkcs12 {
-        b.set_certificate_pkcs12(data, password.unwrap_or_default());
-    }
-    Ok(())
+    Ok(failure)
 }
 
-/// A keyword argument's value as the text the core parses.
-fn text(key: &'static str, v: &Bound<'_, PyAny>) -> PyResult<String> {
+/// A keyword argument's value as the text the core parses, by the key's kind.
+fn text(spec: &KeySpec, v: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(s) = v.cast::<PyString>() {
         return Ok(s.to_cow()?.to_string());
     }
-    let number_key = key.ends_with("_seconds") || key == "max_retries";
-    if number_key && !v.is_instance_of::<PyBool>() && (v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>()) {
+    let kind = spec.kind;
+    if kind.is_number()
+        && !v.is_instance_of::<PyBool>()
+        && (v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>())
+    {
         return Ok(v.str()?.to_cow()?.to_string());
     }
-    if matches!(key, "scopes" | "resource") && (v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>()) {
+    if kind == KeyKind::List && (v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>()) {
         let mut parts = Vec::new();
         for item in v.try_iter()? {
             let item = item?;
-            let s = item
-                .cast::<PyString>()
-                .map_err(|_| config_error(key, format!("`{key}` must be a string or a list of strings")))?;
+            let s = item.cast::<PyString>().map_err(|_| wrong_type(spec, v))?;
             parts.push(s.to_cow()?.to_string());
         }
         return Ok(parts.join(" "));
     }
-    if v.hasattr("__fspath__")? {
+    if matches!(kind, KeyKind::Path | KeyKind::Credential) && v.hasattr("__fspath__")? {
         let path: std::path::PathBuf = v.extract()?;
         return Ok(path.to_string_lossy().into_owned());
     }
-    let what = match key {
-        "scopes" | "resource" => "a string or a list of strings",
-        "person_token" => "a string or a callable returning one",
-        "certificate" => "a path, or the PKCS#12 file's content as bytes",
-        _ if number_key => "a number",
+    Err(wrong_type(spec, v))
+}
+
+/// What a key takes, for the error about a value of the wrong type (never the value itself).
+fn wrong_type(spec: &KeySpec, v: &Bound<'_, PyAny>) -> PyErr {
+    let what = match (spec.name, spec.kind) {
+        ("person_token", _) => "a string or a callable returning one",
+        ("certificate", _) => "a path, PEM text, or the PKCS#12 file's content as bytes",
+        (_, KeyKind::Credential) => "a path or PEM text",
+        (_, KeyKind::Path) => "a path",
+        (_, KeyKind::List) => "a string or a list of strings",
+        (_, KeyKind::Seconds { .. }) => "a number of seconds",
+        (_, KeyKind::Count { .. }) => "a whole number",
         _ => "a string",
     };
     let type_name = v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-    Err(config_error(key, format!("`{key}` must be {what}, got {type_name}")))
+    config_error(spec.name, format!("`{}` must be {what}, got {type_name}", spec.name))
 }
 
 /// Wraps a Python callable as the core's person token provider. It is called with the GIL
-/// taken (from a thread that released it); what it raises becomes the `TokenError`'s cause.
-fn provider(callable: Py<PyAny>) -> PersonTokenProvider {
+/// taken (from a thread that released it); what it raises is kept in `failure` for the client
+/// to chain as the `TokenError`'s cause.
+fn provider(callable: Py<PyAny>, failure: ProviderFailure) -> PersonTokenProvider {
     Arc::new(move || {
         Python::try_attach(|py| match callable.bind(py).call0().and_then(|r| r.extract::<String>()) {
             Ok(token) => Ok(token),
             Err(e) => {
                 let what = e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "an exception".into());
-                remember_provider_failure(e);
+                if let Ok(mut slot) = failure.lock() {
+                    *slot = Some(e);
+                }
                 Err(format!("it raised {what}"))
             }
         })

@@ -9,11 +9,9 @@
 //! | `Config` | `ConfigError` | `key` |
 //! | `Certificate` | `CertificateError` | `problem` |
 //! | `Token` | `TokenError` | `status`, `error`, `description`, `error_uri`, `mp_code` |
-//! | `Api` | `ApiError` | `status`, `error_id`, `error_code`, `error_json`, `message`, `path`, `original_path`, `timestamp`, `error`, `extra`, `body` |
+//! | `Api` | `ApiError` | `status`, `error_id`, `error_code`, `error_json`, `message`, `path`, `original_path`, `timestamp`, `error`, `extra`, `body`, `integrasjon_refused` |
 //! | `Transport` | `TransportError` | `problem`, `status` |
 //! | `Usage` | `UsageError` | |
-
-use std::cell::RefCell;
 
 use fiks_integrasjon::{ApiError, Error, ErrorKind};
 use pyo3::exceptions::PyRuntimeError;
@@ -21,43 +19,33 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyModule, PyString};
 
+use crate::config::ProviderFailure;
+
 /// The Python module holding the exception classes.
 const ERRORS_MODULE: &str = "fiks_integrasjon._errors";
 
-thread_local! {
-    /// The exception a `person_token` callable raised on this thread, to become the
-    /// `__cause__` of the `TokenError` the core reports for it.
-    static PROVIDER_FAILURE: RefCell<Option<PyErr>> = const { RefCell::new(None) };
-}
-
-/// Keeps the exception a `person_token` callable raised, for [`to_py`] to chain.
-pub(crate) fn remember_provider_failure(err: PyErr) {
-    PROVIDER_FAILURE.with(|f| *f.borrow_mut() = Some(err));
-}
-
 /// Turns a core error into the matching `fiks_integrasjon` exception.
 pub(crate) fn to_py(e: Error) -> PyErr {
-    Python::attach(|py| {
-        let err = match exception(py, &e) {
-            Ok(value) => PyErr::from_value(value),
-            // Only when the Python half of the package is broken: still say what went wrong.
-            Err(import_problem) => {
-                let err = PyRuntimeError::new_err(e.to_string());
-                err.set_cause(py, Some(import_problem));
-                err
-            }
-        };
-        if is_provider_failure(&e)
-            && let Some(cause) = PROVIDER_FAILURE.with(|f| f.borrow_mut().take())
-        {
-            err.set_cause(py, Some(cause));
+    Python::attach(|py| match exception(py, &e) {
+        Ok(value) => PyErr::from_value(value),
+        // Only when the Python half of the package is broken: still say what went wrong.
+        Err(import_problem) => {
+            let err = PyRuntimeError::new_err(e.to_string());
+            err.set_cause(py, Some(import_problem));
+            err
         }
-        err
     })
 }
 
-fn is_provider_failure(e: &Error) -> bool {
-    e.as_token().is_some_and(|t| t.error == "person_token_provider")
+/// Like [`to_py`], chaining what the client's `person_token` callable raised as the cause of
+/// the `TokenError` the core reports for it.
+pub(crate) fn to_py_with(e: Error, failure: &ProviderFailure) -> PyErr {
+    let provider_failed = e.as_token().is_some_and(|t| t.error == "person_token_provider");
+    let err = to_py(e);
+    if provider_failed && let Some(cause) = failure.lock().ok().and_then(|mut f| f.take()) {
+        Python::attach(|py| err.set_cause(py, Some(cause)));
+    }
+    err
 }
 
 /// The Python class name for a kind.
@@ -120,6 +108,7 @@ pub(crate) fn exception<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, 
 fn api_fields(py: Python<'_>, kw: &Bound<'_, PyDict>, a: &ApiError) -> PyResult<()> {
     kw.set_item("status", a.status)?;
     kw.set_item("body", PyBytes::new(py, &a.raw))?;
+    kw.set_item("integrasjon_refused", a.integrasjon_refused)?;
     let Some(b) = &a.body else {
         return Ok(());
     };
@@ -265,7 +254,12 @@ mod tests {
             assert_eq!(ny, [1]);
 
             // A body that is not a Fiks error keeps only status and raw body.
-            let raw = Error::Api(Box::new(ApiError { status: 502, body: None, raw: b"<html>".to_vec() }));
+            let raw = Error::Api(Box::new(ApiError {
+                status: 502,
+                body: None,
+                raw: b"<html>".to_vec(),
+                integrasjon_refused: false,
+            }));
             let e = exception(py, &raw).unwrap();
             assert_eq!(attr::<u16>(&e, "status"), 502);
             assert!(attr::<Option<String>>(&e, "error_id").is_none());

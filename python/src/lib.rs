@@ -4,7 +4,8 @@
 //! keyword arguments into a [`fiks_integrasjon::ConfigBuilder`] ([`config`]), core errors into
 //! the exception classes of `fiks_integrasjon._errors` ([`errors`]), core `tracing` events into
 //! Python `logging` records ([`logging`]), and the blocking client into a Python class that
-//! releases the GIL whenever it may wait and survives `os.fork()` ([`client`]).
+//! releases the GIL whenever it may wait, lets Ctrl-C interrupt a wait, and survives
+//! `os.fork()` the core's way ([`client`]). `CONFIG_KEYS` is the core's key table ([`config`]).
 //!
 //! The pure-Python package `fiks_integrasjon` re-exports what is public; import that, not this.
 
@@ -20,13 +21,13 @@ mod response;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", fiks_integrasjon::VERSION)?;
-    m.add("CONFIG_KEYS", fiks_integrasjon::config::KEYS.to_vec())?;
+    m.add("CONFIG_KEYS", config::config_keys(m.py())?)?;
+    m.add_class::<config::PyConfigKey>()?;
     m.add_class::<client::PyClient>()?;
     m.add_class::<client::PyToken>()?;
     m.add_class::<client::PyCertificateInfo>()?;
     m.add_class::<response::PyResponse>()?;
     m.add_function(wrap_pyfunction!(errors::parse_error, m)?)?;
-    m.add_function(wrap_pyfunction!(client::_after_fork_in_child, m)?)?;
     m.add_function(wrap_pyfunction!(logging::_refresh_logging, m)?)?;
     logging::install(m.py());
     Ok(())

@@ -14,7 +14,7 @@ import subprocess
 import threading
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -148,3 +148,67 @@ def client(mock: Mock) -> Iterator[fiks.Client]:
 #: Every secret the tests hand to the library; none may ever appear in output.
 def secrets_of(mock: Mock, *extra: str) -> List[str]:
     return [mock["password"], mock["integrasjon_passord"], *extra]
+
+
+class Recorder:
+    """A tiny HTTP server on another loopback port (another origin than the mock's): it
+    records every request's path and headers and answers with ``answer(path)``:
+    ``(status, headers)``; 200 with no headers by default."""
+
+    def __init__(self, answer: Optional[Callable[[str], Tuple[int, Dict[str, str]]]] = None) -> None:
+        import http.server
+
+        self.seen: List[Tuple[str, Dict[str, str]]] = []
+        recorder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def handle_any(self) -> None:
+                recorder.seen.append((self.path, dict(self.headers)))
+                length = int(self.headers.get("content-length") or 0)
+                if length:
+                    self.rfile.read(length)
+                status, headers = answer(self.path) if answer else (200, {})
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            do_GET = do_POST = do_PUT = do_DELETE = handle_any
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def headers(self, index: int) -> Dict[str, str]:
+        return self.seen[index][1]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def recorder() -> Iterator[Callable[..., Recorder]]:
+    """``recorder(answer=None)`` starts a Recorder, stopped after the test."""
+    started: List[Recorder] = []
+
+    def start(answer: Optional[Callable[[str], Tuple[int, Dict[str, str]]]] = None) -> Recorder:
+        r = Recorder(answer)
+        started.append(r)
+        return r
+
+    yield start
+    for r in started:
+        r.close()
+
+
+#: The names of the Fiks headers, for assertions that none of them arrived somewhere.
+FIKS_HEADER_NAMES = {"authorization", "integrasjonid", "integrasjonpassord"}
+
+
+def fiks_headers_in(headers: Dict[str, str]) -> set:
+    return FIKS_HEADER_NAMES & {name.lower() for name in headers}

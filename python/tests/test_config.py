@@ -49,6 +49,34 @@ def test_certificate_as_pkcs12_bytes(mock: Mock) -> None:
     assert c.access_token()
 
 
+def test_certificate_bytes_take_the_password_from_the_environment(mock: Mock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The old binding paired the bytes with an empty password unless one was a keyword too."""
+    data = Path(mock["p12"]).read_bytes()
+    for key, value in mock.kwargs(certificate=None).items():
+        if value is not None:
+            monkeypatch.setenv("FIKS_" + key.upper(), str(value))
+    c = fiks.Client.from_env(certificate=data)
+    assert "in memory" in c.config["certificate"]
+    assert c.access_token()
+
+
+def test_certificate_bytes_take_the_password_from_the_file(mock: Mock) -> None:
+    data = Path(mock["p12"]).read_bytes()
+    c = fiks.Client.from_file(mock["config"], certificate=bytearray(data))
+    assert "in memory" in c.config["certificate"]
+    assert c.access_token()
+
+
+def test_certificate_as_pem_text(mock: Mock) -> None:
+    """A vault hands out PEM text: certificate= and private_key= take it, and never show it."""
+    chain = Path(mock["chain_pem"]).read_text()
+    key = Path(mock["key_pem"]).read_text()
+    c = fiks.Client(**mock.kwargs(certificate=chain, private_key=key, certificate_password=None))
+    assert c.access_token()
+    shown = repr(c) + str(c.config)
+    assert "BEGIN" not in shown and key.splitlines()[1] not in shown
+
+
 @pytest.mark.parametrize("key", ["key_pem", "key_pkcs1_pem", "key_encrypted_pem"])
 def test_pem_chain_and_private_key(mock: Mock, key: str) -> None:
     password = mock["password"] if key == "key_encrypted_pem" else None
@@ -103,6 +131,21 @@ def test_from_env(mock: Mock, monkeypatch: pytest.MonkeyPatch) -> None:
     assert fiks.Client.from_env(timeout_seconds=3).config["timeout_seconds"] == "3"
 
 
+def test_from_env_file_paths_are_relative_to_the_file(mock: Mock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FIKS_CONFIG is read by the core: a relative path in the file is relative to the file."""
+    conf_dir = tmp_path / "etc"
+    conf_dir.mkdir()
+    (conf_dir / "virksomhet.p12").write_bytes(Path(mock["p12"]).read_bytes())
+    lines = [toml_line(k, str(v)) for k, v in mock.kwargs(certificate="virksomhet.p12").items()]
+    (conf_dir / "fiks.toml").write_text("".join(lines))
+    elsewhere = tmp_path / "annet"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("FIKS_CONFIG", str(conf_dir / "fiks.toml"))
+    c = fiks.Client.from_env()
+    assert c.access_token()
+
+
 def test_from_env_reads_the_file_fiks_config_names(mock: Mock, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FIKS_CONFIG", mock["config"])
     monkeypatch.setenv("FIKS_TIMEOUT_SECONDS", "9")
@@ -148,6 +191,9 @@ def test_unknown_key_says_what_was_meant() -> None:
         ({"timeout_seconds": True}, "timeout_seconds"),
         ({"issuer": 12}, "issuer"),
         ({"person_token": 12}, "person_token"),
+        ({"issuer": Path("klient")}, "issuer"),  # a path only for path keys
+        ({"max_retries": [1]}, "max_retries"),
+        ({"allowed_origins": ["http://127.0.0.1:1", 2]}, "allowed_origins"),
     ],
 )
 def test_wrong_types_are_config_errors(mock: Mock, kwargs: dict, key: str) -> None:
@@ -171,4 +217,5 @@ def test_repr_and_config_hide_secrets(mock: Mock) -> None:
 
 def test_config_keys_are_exported() -> None:
     assert "issuer" in fiks.CONFIG_KEYS and "person_token" in fiks.CONFIG_KEYS
+    assert isinstance(fiks.CONFIG_KEYS["issuer"], fiks.ConfigKey)
     assert fiks.__version__.count(".") == 2

@@ -40,7 +40,7 @@ def test_person_token_callable_is_called_for_fresh_headers(mock: Mock) -> None:
     assert c.headers()["Authorization"] == "Bearer " + mock["person_token"]
     assert c.request("GET", "/echo").status == 200
     assert len(calls) >= 2
-    assert "<callback>" in repr(c)
+    assert "person_token=<redacted>" in repr(c)  # the callable is a secret too: never shown
 
 
 def test_person_token_callable_that_raises(mock: Mock) -> None:

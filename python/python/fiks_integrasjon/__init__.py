@@ -8,16 +8,15 @@ calls Fiks REST APIs and raises their errors as typed exceptions.
 >>> client = fiks.Client.from_file("fiks.toml")          # doctest: +SKIP
 >>> client.request("POST", "/innsyn-sok/api/v1/sok", json={"sok": "byggesak"}).json()  # doctest: +SKIP
 
-A client is safe to share between threads, releases the GIL whenever it waits, works in
-children made by ``os.fork()`` (it rebuilds its runtime there), and logs to the ``logging``
-logger ``fiks_integrasjon`` (never a secret).
+A client is safe to share between threads, releases the GIL whenever it waits (Ctrl-C
+interrupts a wait on the main thread), works in children made by ``os.fork()`` (the core
+rebuilds its runtime there on first use), and logs to the ``logging`` logger
+``fiks_integrasjon`` (never a secret). ``CONFIG_KEYS`` is the core's table of configuration
+keys, with their kinds.
 """
 
 from __future__ import annotations
 
-import os
-
-from . import _native
 from ._auth import RequestsAuth
 from ._errors import (
     ApiError,
@@ -28,7 +27,7 @@ from ._errors import (
     TransportError,
     UsageError,
 )
-from ._native import CONFIG_KEYS, CertificateInfo, Client, Response, Token, __version__, parse_error
+from ._native import CONFIG_KEYS, CertificateInfo, Client, ConfigKey, Response, Token, __version__, parse_error
 
 __all__ = [
     "Client",
@@ -38,6 +37,7 @@ __all__ = [
     "RequestsAuth",
     "parse_error",
     "CONFIG_KEYS",
+    "ConfigKey",
     "FiksError",
     "ConfigError",
     "CertificateError",
@@ -47,8 +47,3 @@ __all__ = [
     "UsageError",
     "__version__",
 ]
-
-# A forked child (gunicorn, multiprocessing) must not use its parent's runtime thread:
-# this hook makes every client rebuild its runtime on first use in the child.
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_native._after_fork_in_child)

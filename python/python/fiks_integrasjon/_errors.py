@@ -129,7 +129,9 @@ class ApiError(FiksError):
     ``error_json`` (decoded to Python objects, also when Fiks sent it as a JSON string),
     ``message``, ``path``, ``original_path``, ``timestamp`` (milliseconds since the epoch),
     ``error`` (the reason phrase). ``extra`` holds fields this version does not know;
-    ``body`` is the raw answer.
+    ``body`` is the raw answer. ``integrasjon_refused`` is ``True`` for a ``401`` to a token
+    fetched because of an earlier ``401``: Fiks refuses the integrasjon (check
+    ``integrasjon_id``/``integrasjon_passord``), so no further token is fetched for it.
     """
 
     _fields = (
@@ -144,6 +146,7 @@ class ApiError(FiksError):
         "error",
         "extra",
         "body",
+        "integrasjon_refused",
     )
     _default_kind = "api"
     status: int
@@ -157,6 +160,7 @@ class ApiError(FiksError):
     error: Optional[str]
     extra: Dict[str, Any]
     body: bytes
+    integrasjon_refused: bool
 
     def __init__(
         self,
@@ -174,6 +178,7 @@ class ApiError(FiksError):
         error: Optional[str] = None,
         extra: Optional[Dict[str, Any]] = None,
         body: bytes = b"",
+        integrasjon_refused: bool = False,
         kind: Optional[str] = None,
         hint: Optional[str] = None,
     ) -> None:
@@ -189,6 +194,7 @@ class ApiError(FiksError):
         self.error = error
         self.extra = extra if extra is not None else {}
         self.body = body
+        self.integrasjon_refused = integrasjon_refused
 
 
 class TransportError(FiksError):
@@ -219,7 +225,7 @@ class TransportError(FiksError):
 
 
 class UsageError(FiksError):
-    """The client was used in a way it cannot serve: after ``close()``, or from a process
-    forked by other means than ``os.fork()`` (create a new client there)."""
+    """The client was used in a way it cannot serve: after ``close()``, with a header that is
+    not valid HTTP, or to send the Fiks headers to a URL they may not go to."""
 
     _default_kind = "usage"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, AsyncGenerator, Dict, Generator
 
 import httpx
@@ -12,16 +13,24 @@ if TYPE_CHECKING:
 
 __all__ = ["HttpxAuth"]
 
+_log = logging.getLogger("fiks_integrasjon")
+
 
 class HttpxAuth(httpx.Auth):
-    """Adds the three Fiks headers; on a ``401`` answer fetches a fresh token and resends once.
+    """Adds the three Fiks headers to requests the core allows them on.
 
-    In ``httpx.AsyncClient`` the event loop is never blocked: a fresh cached token is used at
-    once, and a token fetch runs in a worker thread (``anyio.to_thread``).
+    - Only a URL under ``fiks_base_url``, or on an origin listed in ``allowed_origins``, gets
+      the headers; a request to any other URL passes through untouched.
+    - On a ``401`` answer the core decides: the token is evicted and the request sent once
+      more with a fresh one — at most once per token lifetime. A ``401`` to a token that was
+      itself fetched after a ``401`` means Fiks refuses the integrasjon: that answer is
+      returned as it is, and no token is fetched.
+    - In ``httpx.AsyncClient`` the event loop is never blocked: a fresh cached token is used at
+      once, and a token fetch runs in a worker thread (``anyio.to_thread``).
 
-    Note: httpx does not run auth again for redirects it follows; keep
-    ``follow_redirects=False`` (the default) for Fiks calls, or only follow same-origin
-    redirects, so ``IntegrasjonPassord`` is not sent elsewhere.
+    Note: httpx follows redirects outside the auth flow and, on a redirect to another origin,
+    strips only ``Authorization``; keep ``follow_redirects=False`` (the default) for Fiks
+    calls, so ``IntegrasjonId`` and ``IntegrasjonPassord`` are not sent elsewhere.
     """
 
     # The body is read before sending, so the request can be sent again after a 401.
@@ -33,26 +42,39 @@ class HttpxAuth(httpx.Auth):
     def __repr__(self) -> str:
         return "<fiks_integrasjon.HttpxAuth>"
 
-    def _stale(self, request: httpx.Request) -> bool:
-        """Whether the token that got a 401 is still the cached one (then evict it)."""
-        current = self.client._cached_headers()
-        return current is None or current.get("Authorization") == request.headers.get("Authorization")
+    def _allowed(self, request: httpx.Request) -> bool:
+        if self.client.may_send_headers(str(request.url)):
+            return True
+        _log.debug("not adding the Fiks headers: the URL is not under fiks_base_url nor in allowed_origins")
+        return False
+
+    def _renew(self, sent: Dict[str, str], response: httpx.Response) -> bool:
+        """After an answer to a request that carried ``sent``: whether to send it once more."""
+        if response.status_code != 401:
+            return False
+        if any(response.request.headers.get(name) != value for name, value in sent.items()):
+            return False  # the answer came from a request without them (a redirect elsewhere)
+        return self.client.evict_access_token(sent.get("Authorization", ""))
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers.update(self.client.headers())
+        if not self._allowed(request):
+            yield request
+            return
+        sent = self.client.headers()
+        request.headers.update(sent)
         response = yield request
-        if response.status_code == 401:
-            if self._stale(request):
-                self.client.clear_cache()
+        if self._renew(sent, response):
             request.headers.update(self.client.headers())
             yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        request.headers.update(await self._headers_async())
+        if not self._allowed(request):
+            yield request
+            return
+        sent = await self._headers_async()
+        request.headers.update(sent)
         response = yield request
-        if response.status_code == 401:
-            if self._stale(request):
-                self.client.clear_cache()
+        if self._renew(sent, response):
             request.headers.update(await self._headers_async())
             yield request
 

@@ -2,9 +2,9 @@
 
 import datetime
 import os
-from typing import Any, Callable, Mapping, Optional, Sequence, Tuple, Union, final
+from typing import Any, Callable, Literal, Mapping, Optional, Sequence, Tuple, TypedDict, Union, final
 
-from typing_extensions import Self
+from typing_extensions import Self, Unpack
 
 from ._auth import RequestsAuth
 from ._errors import ApiError
@@ -13,22 +13,88 @@ from ._httpx import HttpxAuth
 __all__ = [
     "__version__",
     "CONFIG_KEYS",
+    "ConfigKey",
     "Client",
     "Token",
     "CertificateInfo",
     "Response",
     "parse_error",
-    "_after_fork_in_child",
     "_refresh_logging",
 ]
 
 __version__: str
-CONFIG_KEYS: list[str]
 
-_Path = Union[str, "os.PathLike[str]"]
-_Scopes = Union[str, Sequence[str]]
-_Seconds = Union[int, float, str]
+@final
+class ConfigKey:
+    """One configuration key of the core's table."""
+
+    @property
+    def name(self) -> str:
+        """The keyword argument, the TOML key, and ``FIKS_<NAME>`` in upper case."""
+    @property
+    def kind(self) -> str:
+        """``text``, ``choice``, ``secret``, ``path``, ``credential``, ``url``, ``seconds``,
+        ``count``, ``list``, ``digits`` or ``uuid``."""
+    @property
+    def secret(self) -> bool:
+        """Whether the value is a secret (never shown)."""
+    @property
+    def number(self) -> bool:
+        """Whether the value may be given as a number."""
+    @property
+    def doc(self) -> str: ...
+    @property
+    def default(self) -> Optional[str]: ...
+    @property
+    def choices(self) -> Tuple[str, ...]:
+        """The values of a ``choice`` key (empty for other kinds)."""
+    @property
+    def env_var(self) -> str: ...
+
+#: Every configuration key, in the core's order: ``CONFIG_KEYS["timeout_seconds"].kind``.
+CONFIG_KEYS: Mapping[str, ConfigKey]
+
+# The Python types each kind of key takes (``None`` = not given). A test checks these
+# annotations against the core's table (python/tests/test_config_keys.py).
+_Text = Optional[str]
+_Secret = Optional[str]
+_Url = Optional[str]
+_Path = Optional[Union[str, "os.PathLike[str]"]]
+_Credential = Optional[Union[str, "os.PathLike[str]"]]
+_Seconds = Optional[Union[int, float, str]]
+_Count = Optional[Union[int, str]]
+_List = Optional[Union[str, Sequence[str]]]
+
+class _Config(TypedDict, total=False):
+    """The configuration keys as keyword arguments: ``fiks_integrasjon.CONFIG_KEYS``."""
+
+    environment: Optional[Literal["test", "prod"]]
+    issuer: _Text
+    scopes: _List
+    certificate: Optional[Union[str, "os.PathLike[str]", bytes, bytearray]]
+    certificate_password: _Secret
+    private_key: _Credential
+    key_id: _Text
+    audience: _Url
+    token_endpoint: _Url
+    resource: _List
+    consumer_org: _Text
+    on_behalf_of: _Text
+    pid: _Text
+    integrasjon_id: _Text
+    integrasjon_passord: _Secret
+    fiks_base_url: _Url
+    allowed_origins: _List
+    person_token: Optional[Union[str, Callable[[], str]]]
+    ca_file: _Path
+    timeout_seconds: _Seconds
+    connect_timeout_seconds: _Seconds
+    refresh_ahead_seconds: _Seconds
+    max_retries: _Count
+    retry_deadline_seconds: _Seconds
+
 _Params = Union[Mapping[str, Any], Sequence[Tuple[str, Any]]]
+_Scopes = Union[str, Sequence[str]]
 
 @final
 class Client:
@@ -41,89 +107,12 @@ class Client:
     callable returning the citizen's current token) instead of the Maskinporten keys.
     """
 
-    def __new__(
-        cls,
-        *,
-        environment: Optional[str] = None,
-        issuer: Optional[str] = None,
-        scopes: Optional[_Scopes] = None,
-        certificate: Optional[Union[_Path, bytes]] = None,
-        certificate_password: Optional[str] = None,
-        private_key: Optional[_Path] = None,
-        key_id: Optional[str] = None,
-        audience: Optional[str] = None,
-        token_endpoint: Optional[str] = None,
-        resource: Optional[_Scopes] = None,
-        consumer_org: Optional[str] = None,
-        on_behalf_of: Optional[str] = None,
-        pid: Optional[str] = None,
-        integrasjon_id: Optional[str] = None,
-        integrasjon_passord: Optional[str] = None,
-        fiks_base_url: Optional[str] = None,
-        person_token: Optional[Union[str, Callable[[], str]]] = None,
-        ca_file: Optional[_Path] = None,
-        timeout_seconds: Optional[_Seconds] = None,
-        connect_timeout_seconds: Optional[_Seconds] = None,
-        refresh_ahead_seconds: Optional[_Seconds] = None,
-        max_retries: Optional[Union[int, str]] = None,
-        retry_deadline_seconds: Optional[_Seconds] = None,
-    ) -> Self: ...
+    def __new__(cls, **kwargs: Unpack[_Config]) -> Self: ...
     @staticmethod
-    def from_file(
-        path: _Path,
-        *,
-        environment: Optional[str] = None,
-        issuer: Optional[str] = None,
-        scopes: Optional[_Scopes] = None,
-        certificate: Optional[Union[_Path, bytes]] = None,
-        certificate_password: Optional[str] = None,
-        private_key: Optional[_Path] = None,
-        key_id: Optional[str] = None,
-        audience: Optional[str] = None,
-        token_endpoint: Optional[str] = None,
-        resource: Optional[_Scopes] = None,
-        consumer_org: Optional[str] = None,
-        on_behalf_of: Optional[str] = None,
-        pid: Optional[str] = None,
-        integrasjon_id: Optional[str] = None,
-        integrasjon_passord: Optional[str] = None,
-        fiks_base_url: Optional[str] = None,
-        person_token: Optional[Union[str, Callable[[], str]]] = None,
-        ca_file: Optional[_Path] = None,
-        timeout_seconds: Optional[_Seconds] = None,
-        connect_timeout_seconds: Optional[_Seconds] = None,
-        refresh_ahead_seconds: Optional[_Seconds] = None,
-        max_retries: Optional[Union[int, str]] = None,
-        retry_deadline_seconds: Optional[_Seconds] = None,
-    ) -> Client:
+    def from_file(path: Union[str, "os.PathLike[str]"], **overrides: Unpack[_Config]) -> Client:
         """A client configured by a TOML file, then ``FIKS_<KEY>`` variables, then keyword arguments."""
     @staticmethod
-    def from_env(
-        *,
-        environment: Optional[str] = None,
-        issuer: Optional[str] = None,
-        scopes: Optional[_Scopes] = None,
-        certificate: Optional[Union[_Path, bytes]] = None,
-        certificate_password: Optional[str] = None,
-        private_key: Optional[_Path] = None,
-        key_id: Optional[str] = None,
-        audience: Optional[str] = None,
-        token_endpoint: Optional[str] = None,
-        resource: Optional[_Scopes] = None,
-        consumer_org: Optional[str] = None,
-        on_behalf_of: Optional[str] = None,
-        pid: Optional[str] = None,
-        integrasjon_id: Optional[str] = None,
-        integrasjon_passord: Optional[str] = None,
-        fiks_base_url: Optional[str] = None,
-        person_token: Optional[Union[str, Callable[[], str]]] = None,
-        ca_file: Optional[_Path] = None,
-        timeout_seconds: Optional[_Seconds] = None,
-        connect_timeout_seconds: Optional[_Seconds] = None,
-        refresh_ahead_seconds: Optional[_Seconds] = None,
-        max_retries: Optional[Union[int, str]] = None,
-        retry_deadline_seconds: Optional[_Seconds] = None,
-    ) -> Client:
+    def from_env(**overrides: Unpack[_Config]) -> Client:
         """A client configured by ``FIKS_<KEY>`` variables (over the TOML file ``FIKS_CONFIG``
         names, when set), then keyword arguments."""
     def access_token(self, scopes: Optional[_Scopes] = None) -> str:
@@ -132,6 +121,15 @@ class Client:
         """The access token with its metadata."""
     def headers(self) -> dict[str, str]:
         """The Fiks headers: ``Authorization``, ``IntegrasjonId``, ``IntegrasjonPassord``."""
+    def headers_for(self, url: str) -> dict[str, str]:
+        """The Fiks headers for a request to ``url``; ``UsageError`` when they may not go there."""
+    def may_send_headers(self, url: str) -> bool:
+        """Whether the Fiks headers may go to ``url``: under ``fiks_base_url``, or an origin in
+        ``allowed_origins``."""
+    def evict_access_token(self, token: str) -> bool:
+        """After a ``401`` to ``token`` (an ``Authorization`` value or the bare token): ``True``
+        when a retry may get a fresh token, ``False`` when Fiks refuses the integrasjon."""
+    def _redirect_keeps_headers(self, url: str, location: str) -> bool: ...
     def _cached_headers(self) -> Optional[dict[str, str]]: ...
     def request(
         self,
@@ -148,6 +146,19 @@ class Client:
         """Sends a request to the Fiks API (``path`` is joined to ``fiks_base_url``).
 
         Returns the 2xx ``Response``; raises ``ApiError`` for any other status.
+
+        - ``content_type=`` or a ``Content-Type`` in ``headers=`` replaces the body's type
+          (one ``Content-Type`` is sent); header names and values are checked (``UsageError``).
+        - ``timeout=`` (seconds) bounds the whole call: a token fetch, retries, backoff and
+          ``Retry-After`` waits included (default ``retry_deadline_seconds``).
+        - Retried: a connection that could not be made, always; a timeout or a 429, 500, 502,
+          503 or 504 answer for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS, TRACE), after a
+          backoff with jitter or the server's ``Retry-After``, at most ``max_retries`` times and
+          never past the deadline.
+        - In Maskinporten mode a 401 renews the token once (at most once per token lifetime); a 401 to the renewed
+          token raises ``ApiError`` with ``integrasjon_refused=True``.
+        - Ctrl-C (on the main thread) interrupts the wait with ``KeyboardInterrupt`` and
+          cancels the call.
         """
     def get(
         self,
@@ -283,5 +294,4 @@ class CertificateInfo:
 def parse_error(body: Union[bytes, bytearray, str]) -> Optional[ApiError]:
     """The ``ApiError`` a Fiks error body describes, or ``None`` when it is not one."""
 
-def _after_fork_in_child() -> None: ...
 def _refresh_logging() -> None: ...

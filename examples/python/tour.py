@@ -72,6 +72,9 @@ def fiks_calls(client: fiks.Client) -> None:
 
 def adapters(client: fiks.Client) -> None:
     url = client.fiks_base_url + "innsyn-sok/api/v1/sok"
+    # The adapters add the Fiks headers only where the core allows them: under fiks_base_url
+    # or on an origin in allowed_origins; any other request passes through untouched.
+    assert client.may_send_headers(url) and not client.may_send_headers("https://example.org/")
     r = requests.post(url, json={"sok": "requests"}, auth=client.requests_auth(), timeout=30)
     print("requests:", r.status_code)
     with httpx.Client(auth=client.httpx_auth(), timeout=30) as http:
@@ -116,7 +119,10 @@ def errors(mock: Dict[str, Any]) -> None:
 
 def configuration_sources(mock: Dict[str, Any]) -> None:
     from_file = fiks.Client.from_file(mock["config"], timeout_seconds=15)
-    print("from_file:", from_file.config["timeout_seconds"], from_file.mode, fiks.CONFIG_KEYS[:3])
+    print("from_file:", from_file.config["timeout_seconds"], from_file.mode)
+    key: fiks.ConfigKey = fiks.CONFIG_KEYS["timeout_seconds"]
+    print(f"{len(fiks.CONFIG_KEYS)} keys; {key.name}: {key.kind}, default {key.default}, env {key.env_var}")
+    print("secret keys:", [k.name for k in fiks.CONFIG_KEYS.values() if k.secret])
     os.environ["FIKS_CONFIG"] = mock["config"]
     os.environ["FIKS_MAX_RETRIES"] = "1"
     try:

@@ -389,6 +389,7 @@ enum fiks_status fiks_config_load_toml(struct fiks_config *config,
  * Reads the TOML file that `FIKS_CONFIG` names (when it is set and not empty), then the
  * `FIKS_<KEY>` variables: the one way every binding and the CLI honour `FIKS_CONFIG`.
  *
+ * Ownership: nothing is transferred; the values are copied into `config`.
  * Thread safety: not thread safe (see `fiks_config`); reads the process environment.
  */
 enum fiks_status fiks_config_load_env_with_file(struct fiks_config *config,
@@ -397,7 +398,7 @@ enum fiks_status fiks_config_load_env_with_file(struct fiks_config *config,
 /**
  * The number of configuration keys (the core's key table, the same for every binding).
  *
- * Thread safety: any thread.
+ * Ownership: a plain value. Thread safety: any thread.
  */
 size_t fiks_config_key_count(void);
 
@@ -420,7 +421,7 @@ const char *fiks_config_key_kind(size_t index);
 /**
  * Whether key `index` holds a secret (never log or show its value); false when out of range.
  *
- * Thread safety: any thread.
+ * Ownership: a plain value. Thread safety: any thread.
  */
 bool fiks_config_key_is_secret(size_t index);
 
@@ -649,7 +650,7 @@ enum fiks_status fiks_request_set_body(struct fiks_request *request,
  * `Retry-After` waits included (instead of `retry_deadline_seconds`). 0, or more than a day,
  * is `FIKS_ERROR_INVALID_ARGUMENT`.
  *
- * Thread safety: not while the request is being sent.
+ * Ownership: nothing is transferred. Thread safety: not while the request is being sent.
  */
 enum fiks_status fiks_request_set_timeout_ms(struct fiks_request *request,
                                              uint64_t timeout_ms,

@@ -142,6 +142,7 @@ pub unsafe extern "C" fn fiks_config_load_toml(
 /// Reads the TOML file that `FIKS_CONFIG` names (when it is set and not empty), then the
 /// `FIKS_<KEY>` variables: the one way every binding and the CLI honour `FIKS_CONFIG`.
 ///
+/// Ownership: nothing is transferred; the values are copied into `config`.
 /// Thread safety: not thread safe (see `fiks_config`); reads the process environment.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fiks_config_load_env_with_file(
@@ -168,7 +169,7 @@ fn key_names() -> &'static [(std::ffi::CString, std::ffi::CString)] {
 
 /// The number of configuration keys (the core's key table, the same for every binding).
 ///
-/// Thread safety: any thread.
+/// Ownership: a plain value. Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn fiks_config_key_count() -> usize {
     value_boundary(|| fiks::config::KEYS.len())
@@ -194,7 +195,7 @@ pub extern "C" fn fiks_config_key_kind(index: usize) -> *const c_char {
 
 /// Whether key `index` holds a secret (never log or show its value); false when out of range.
 ///
-/// Thread safety: any thread.
+/// Ownership: a plain value. Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn fiks_config_key_is_secret(index: usize) -> bool {
     value_boundary(|| fiks::config::KEYS.get(index).is_some_and(|k| k.is_secret()))

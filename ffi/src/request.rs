@@ -112,7 +112,7 @@ pub unsafe extern "C" fn fiks_request_set_body(
 /// `Retry-After` waits included (instead of `retry_deadline_seconds`). 0, or more than a day,
 /// is `FIKS_ERROR_INVALID_ARGUMENT`.
 ///
-/// Thread safety: not while the request is being sent.
+/// Ownership: nothing is transferred. Thread safety: not while the request is being sent.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fiks_request_set_timeout_ms(
     request: *mut fiks_request,

@@ -321,6 +321,18 @@ enum fiks_status fiks_client_evict_token(struct fiks_client *client,
                                          struct fiks_error **error_out);
 
 /**
+ * Whether a redirect from `from` to `to` (a `Location` value, maybe relative to `from`) may
+ * keep the Fiks headers: the core's rule — the same origin, and `to` allowed (see
+ * `fiks_client_headers_for_url`). A redirect to another origin never keeps them, even one in
+ * `allowed_origins`. False for NULL, invalid UTF-8 or URLs that do not parse.
+ *
+ * Ownership: both strings are only read. Thread safety: any thread.
+ */
+bool fiks_client_redirect_keeps_headers(const struct fiks_client *client,
+                                        const char *from,
+                                        const char *to);
+
+/**
  * A new, empty configuration.
  *
  * Ownership: the caller owns the result and frees it with `fiks_config_free`. Returns NULL

@@ -140,13 +140,19 @@ pub struct Pending<T> {
 }
 
 impl<T> Pending<T> {
-    /// Waits for the result.
+    /// Waits for the result. From inside an async runtime (where waiting could block the very
+    /// thread the call runs on) it returns [`Error::Usage`] instead of waiting.
     pub fn wait(self) -> Result<T> {
+        refuse_inside_runtime()?;
         self.rx.recv().unwrap_or_else(|_| Err(cancelled()))
     }
 
-    /// Waits at most `timeout`: `None` when the call is still running.
+    /// Waits at most `timeout`: `None` when the call is still running. From inside an async
+    /// runtime it returns `Some(Err(Error::Usage))` at once instead of waiting.
     pub fn wait_timeout(&self, timeout: Duration) -> Option<Result<T>> {
+        if let Err(e) = refuse_inside_runtime() {
+            return Some(Err(e));
+        }
         match self.rx.recv_timeout(timeout) {
             Ok(r) => Some(r),
             Err(mpsc::RecvTimeoutError::Timeout) => None,
@@ -168,6 +174,16 @@ impl<T> Drop for Pending<T> {
 
 fn cancelled() -> Error {
     Error::usage("the call was cancelled")
+}
+
+/// Waiting is refused inside an async runtime (the library's own thread included).
+fn refuse_inside_runtime() -> Result<()> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(Error::usage(
+            "the blocking client was called from inside an async runtime: use fiks_integrasjon::Client (async) there",
+        ));
+    }
+    Ok(())
 }
 
 impl Client {
@@ -208,11 +224,7 @@ impl Client {
 
     fn block_on<F: Future>(&self, f: impl FnOnce(crate::Client) -> F) -> Result<F::Output> {
         let live = self.live()?;
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(Error::usage(
-                "the blocking client was called from inside an async runtime: use fiks_integrasjon::Client (async) there",
-            ));
-        }
+        refuse_inside_runtime()?;
         let fut = f(live.client().clone());
         Ok(live.runtime()?.block_on(fut))
     }
@@ -265,6 +277,25 @@ impl Client {
             return Ok(h);
         }
         self.block_on(|c| async move { c.headers().await })?
+    }
+
+    /// The cached headers when the token is fresh; never waits, never does I/O, clones only the
+    /// `Arc` of the headers (what bindings call before deciding to wait).
+    #[inline]
+    pub fn cached_headers(&self) -> Option<Arc<FiksHeaders>> {
+        self.live.load().client().cached_headers()
+    }
+
+    /// The cached token when it is fresh; never waits, never does I/O.
+    #[inline]
+    pub fn cached_token(&self) -> Option<Arc<Token>> {
+        self.live.load().client().cached_token()
+    }
+
+    /// Whether a redirect from `from` to `to` may keep the Fiks headers (the core's rule: the
+    /// same origin, and `to` allowed); `false` when either does not parse.
+    pub fn redirect_keeps_headers(&self, from: &str, to: &str) -> bool {
+        self.live.load().client().origins().redirect_keeps_headers_str(from, to)
     }
 
     /// The Fiks headers for a request to `url`, or [`Error::Usage`] when they may not go there

@@ -245,15 +245,22 @@ impl Client {
     /// token was evicted, or a newer one is already cached) and `false` when the token was
     /// itself fetched after a 401: then Fiks refuses the integrasjon, not the token, and no
     /// further token is fetched until this one is renewed at expiry.
+    /// In integrasjon-person mode the token is the citizen's, not ours to renew: `false`.
     pub fn evict(&self, token: &Arc<Token>) -> bool {
-        !matches!(self.inner.default_slot.evict_after_401(|t| Arc::ptr_eq(t, token)), Eviction::Refused)
+        self.maskinporten()
+            && !matches!(self.inner.default_slot.evict_after_401(|t| Arc::ptr_eq(t, token)), Eviction::Refused)
     }
 
     /// Like [`Client::evict`], for callers that hold the token as text (an `Authorization`
     /// value `Bearer …` or the bare token): C, Python and .NET adapters after their own 401.
     pub fn evict_access_token(&self, token: &str) -> bool {
         let bare = token.strip_prefix("Bearer ").unwrap_or(token);
-        !matches!(self.inner.default_slot.evict_after_401(|t| t.access_token() == bare), Eviction::Refused)
+        self.maskinporten()
+            && !matches!(self.inner.default_slot.evict_after_401(|t| t.access_token() == bare), Eviction::Refused)
+    }
+
+    fn maskinporten(&self) -> bool {
+        matches!(self.inner.config.auth_mode(), AuthMode::Maskinporten)
     }
 
     /// Forgets every cached token (the next call fetches new ones).

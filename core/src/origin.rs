@@ -69,6 +69,15 @@ impl FiksOrigins {
         from.origin() == to.origin() && self.allows(to)
     }
 
+    /// Like [`FiksOrigins::redirect_keeps_headers`] for URLs given as text (`to` may be
+    /// relative to `from`, as a `Location` header is); `false` when they do not parse.
+    pub fn redirect_keeps_headers_str(&self, from: &str, to: &str) -> bool {
+        let Ok(from) = Url::parse(from) else {
+            return false;
+        };
+        from.join(to).is_ok_and(|to| self.redirect_keeps_headers(&from, &to))
+    }
+
     /// `url` when it is allowed, else the error every binding reports.
     pub fn check(&self, url: &Url) -> Result<()> {
         if self.allows(url) {
@@ -156,6 +165,10 @@ mod tests {
         let from = Url::parse("http://127.0.0.1:8080/fiks/a").unwrap();
         assert!(o.redirect_keeps_headers(&from, &Url::parse("http://127.0.0.1:8080/fiks/b").unwrap()));
         assert!(!o.redirect_keeps_headers(&from, &Url::parse("http://127.0.0.1:9/fiks/b").unwrap()));
+        assert!(o.redirect_keeps_headers_str("http://127.0.0.1:8080/fiks/a", "/fiks/c"));
+        assert!(!o.redirect_keeps_headers_str("http://127.0.0.1:8080/fiks/a", "/login"));
+        assert!(!o.redirect_keeps_headers_str("http://127.0.0.1:8080/fiks/a", "//evil.example/fiks/x"));
+        assert!(!o.redirect_keeps_headers_str("ikke en url", "/fiks/c"));
     }
 
     #[test]

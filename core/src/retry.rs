@@ -59,7 +59,10 @@ pub(crate) struct Deadline {
 impl Deadline {
     /// A deadline `total` from now.
     pub(crate) fn after(total: Duration) -> Deadline {
-        Deadline { at: Instant::now() + total, total }
+        let now = Instant::now();
+        // A year is as good as "never" and cannot overflow an `Instant`.
+        let total = total.min(Duration::from_secs(365 * 86_400));
+        Deadline { at: now + total, total }
     }
     /// Time left (zero when passed).
     pub(crate) fn remaining(&self) -> Duration {
@@ -158,6 +161,7 @@ mod tests {
             "a Retry-After past the deadline fails at once"
         );
         assert_eq!(p.delay(1, &d, Some(Duration::from_secs(2))), Some(Duration::from_secs(2)));
+        assert!(Deadline::after(Duration::MAX).remaining() > Duration::from_secs(86_400), "no overflow");
         let passed = Deadline::after(Duration::ZERO);
         assert_eq!(p.delay(1, &passed, Some(Duration::ZERO)), None);
         assert_eq!(passed.attempt_timeout(Duration::from_secs(30)), Duration::from_millis(1));

@@ -176,3 +176,28 @@ fn the_client_is_dropped_without_leaving_its_thread() {
     drop(client);
     assert_eq!(threads(), before, "drop waits for the runtime thread");
 }
+
+#[test]
+fn a_citizens_token_is_never_evicted() {
+    let env = common::env();
+    let mut b = fiks_integrasjon::Config::builder();
+    b.set("person_token", env.mock.person_token()).unwrap();
+    b.set("fiks_base_url", &env.mock.fiks_base_url()).unwrap();
+    b.set("integrasjon_id", fiks_integrasjon_mock::DEFAULT_INTEGRASJON_ID).unwrap();
+    b.set("integrasjon_passord", fiks_integrasjon_mock::DEFAULT_INTEGRASJON_PASSORD).unwrap();
+    let client = blocking::Client::new(b.build().unwrap()).unwrap();
+    let h = client.headers().unwrap();
+    assert!(!client.evict_access_token(h.authorization()), "not ours to renew: no retry");
+}
+
+#[test]
+fn waiting_on_a_pending_call_inside_a_runtime_is_refused() {
+    let env = common::env();
+    let client = blocking::Client::new(env.config()).unwrap();
+    let pending = client.start_request(FiksRequest::get("/echo")).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let refused = rt.block_on(async { pending.wait_timeout(Duration::from_secs(5)) });
+    assert_eq!(refused.unwrap().unwrap_err().kind(), ErrorKind::Usage);
+    // Outside a runtime the same call completes.
+    assert_eq!(pending.wait().unwrap().status, 200);
+}

@@ -349,3 +349,27 @@ pub unsafe extern "C" fn fiks_client_evict_token(
         Ok(())
     })
 }
+
+/// Whether a redirect from `from` to `to` (a `Location` value, maybe relative to `from`) may
+/// keep the Fiks headers: the core's rule — the same origin, and `to` allowed (see
+/// `fiks_client_headers_for_url`). A redirect to another origin never keeps them, even one in
+/// `allowed_origins`. False for NULL, invalid UTF-8 or URLs that do not parse.
+///
+/// Ownership: both strings are only read. Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_client_redirect_keeps_headers(
+    client: *const fiks_client,
+    from: *const c_char,
+    to: *const c_char,
+) -> bool {
+    value_boundary(|| {
+        // SAFETY: a non-NULL client comes from `fiks_client_new` and is not freed yet.
+        let Some(data) = (unsafe { crate::castable::ref_from_ptr(client) }) else {
+            return false;
+        };
+        match (args::str_arg(from, "from"), args::str_arg(to, "to")) {
+            (Ok(from), Ok(to)) => data.client.redirect_keeps_headers(from, to),
+            _ => false,
+        }
+    })
+}

@@ -159,7 +159,7 @@ impl PyClient {
     /// The cached headers, when fresh (never blocks).
     #[inline]
     fn cached_headers(&self) -> Option<Arc<FiksHeaders>> {
-        self.client.load().as_ref().and_then(|c| c.async_client().cached_headers())
+        self.client.load().as_ref().and_then(|c| c.cached_headers())
     }
 
     /// The headers: cached, or fetched (waiting, with the GIL released).
@@ -196,7 +196,7 @@ impl PyClient {
 
     fn token_for(&self, py: Python<'_>, scopes: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<Token>> {
         match scopes {
-            None => match self.client.load().as_ref().and_then(|c| c.async_client().cached_token()) {
+            None => match self.client.load().as_ref().and_then(|c| c.cached_token()) {
                 Some(t) => Ok(t),
                 None => wait!(self, py, |c| c.token()),
             },
@@ -386,13 +386,7 @@ impl PyClient {
     /// Whether a redirect from `url` to `location` (as the `Location` header gives it, maybe
     /// relative) may keep the Fiks headers: the core's rule (same origin, allowed target).
     fn _redirect_keeps_headers(&self, url: &str, location: &str) -> PyResult<bool> {
-        let client = self.client()?.async_client();
-        // `join` of an absolute URL parses it; of a relative reference resolves it (RFC 3986).
-        let base = self.config.fiks_base_url();
-        Ok(match base.join(url).and_then(|from| from.join(location).map(|to| (from, to))) {
-            Ok((from, to)) => client.origins().redirect_keeps_headers(&from, &to),
-            Err(_) => false,
-        })
+        Ok(self.client()?.redirect_keeps_headers(url, location))
     }
 
     /// After a `401` to a request that carried `token` (the `Authorization` value or the bare

@@ -98,6 +98,10 @@ fn headers_only_for_allowed_urls() {
         assert!(!fiks_client_may_send_headers(client, other.as_ptr()));
         assert!(!fiks_client_may_send_headers(client, ptr::null()));
         assert!(!fiks_client_may_send_headers(ptr::null(), ok.as_ptr()));
+        assert!(fiks_client_redirect_keeps_headers(client, ok.as_ptr(), c"echo?x=1".as_ptr()));
+        assert!(!fiks_client_redirect_keeps_headers(client, ok.as_ptr(), other.as_ptr()));
+        assert!(!fiks_client_redirect_keeps_headers(client, ok.as_ptr(), c"https://svarut.test.ks.no/x".as_ptr()));
+        assert!(!fiks_client_redirect_keeps_headers(client, ok.as_ptr(), ptr::null()));
         fiks_client_free(client);
     }
 }

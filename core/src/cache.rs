@@ -91,7 +91,7 @@ impl Slot {
             lock: tokio::sync::Mutex::new(()),
             refreshing: AtomicBool::new(false),
             quiet_until_ms: AtomicU64::new(0),
-            epoch: Instant::now(),
+            epoch: crate::clock::now(),
             last_failure: Mutex::new(None),
             evicted_after_401: AtomicBool::new(false),
         }
@@ -103,7 +103,7 @@ impl Slot {
         let guard = self.current.load();
         match guard.as_ref() {
             Some(entry) => {
-                let now = Instant::now();
+                let now = crate::clock::now();
                 if now < entry.expires_at {
                     f(Lookup::Valid { entry, renew: now >= entry.refresh_at })
                 } else {
@@ -166,7 +166,7 @@ impl Slot {
 
     pub(crate) fn record_failure(&self, err: &Error) {
         if let Ok(mut f) = self.last_failure.lock() {
-            *f = Some((Instant::now(), err.clone()));
+            *f = Some((crate::clock::now(), err.clone()));
         }
     }
 
@@ -194,7 +194,7 @@ impl Slot {
             return false;
         }
         let quiet_until = self.quiet_until_ms.load(Ordering::Relaxed);
-        if quiet_until != 0 && (self.epoch.elapsed().as_millis() as u64) < quiet_until {
+        if quiet_until != 0 && (crate::clock::since(self.epoch).as_millis() as u64) < quiet_until {
             return false;
         }
         !self.refreshing.swap(true, Ordering::AcqRel)
@@ -204,7 +204,7 @@ impl Slot {
     pub(crate) fn end_background(&self, failed_backoff: Option<Duration>) {
         match failed_backoff {
             Some(b) => {
-                let until = self.epoch.elapsed() + b;
+                let until = crate::clock::since(self.epoch) + b;
                 self.quiet_until_ms.store((until.as_millis() as u64).max(1), Ordering::Relaxed);
             }
             // A claim only succeeds once any quiet period is over, so there is none left to keep.
@@ -259,7 +259,7 @@ impl Inner {
                     slot.end_background(None);
                 }
                 Err(e) => {
-                    let left = slot.valid().map(|e| e.expires_at.saturating_duration_since(Instant::now())).unwrap_or_default();
+                    let left = slot.valid().map(|e| e.expires_at.saturating_duration_since(crate::clock::now())).unwrap_or_default();
                     tracing::warn!(error = %e, valid_for_ms = left.as_millis() as u64, "background token renewal failed; the current token is served until it expires");
                     slot.end_background(Some((left / 4).clamp(Duration::from_millis(100), Duration::from_secs(10))));
                 }
@@ -269,7 +269,7 @@ impl Inner {
 
     /// Single flight: the first caller fetches, the rest wait on the slot and take its result.
     pub(crate) async fn entry(self: &Arc<Self>, slot: &Arc<Slot>, request: &TokenRequest) -> Result<Arc<Entry>> {
-        let waited_since = Instant::now();
+        let waited_since = crate::clock::now();
         if let Some(e) = slot.valid() {
             return Ok(e);
         }

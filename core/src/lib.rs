@@ -32,6 +32,10 @@
 pub mod blocking;
 mod cache;
 mod client;
+#[cfg(feature = "test-clock")]
+pub mod clock;
+#[cfg(not(feature = "test-clock"))]
+mod clock;
 pub mod config;
 pub mod credentials;
 mod error;

@@ -42,7 +42,7 @@ impl Token {
             expires_in,
             scope,
             received_at: SystemTime::now(),
-            received: Instant::now(),
+            received: crate::clock::now(),
         }
     }
 
@@ -58,7 +58,7 @@ impl Token {
 
     /// Time until expiry (zero when expired).
     pub fn remaining(&self) -> Duration {
-        Duration::from_secs(self.expires_in).saturating_sub(self.received.elapsed())
+        Duration::from_secs(self.expires_in).saturating_sub(crate::clock::since(self.received))
     }
 
     /// A shortened form safe to print: the first 6 and last 4 characters.

@@ -55,35 +55,31 @@ fn two_hundred_tasks_cause_one_token_request() {
 #[test]
 fn refresh_ahead_renews_in_background_without_blocking_readers() {
     let env = common::env();
-    env.mock.set_token_lifetime(4);
-    let cfg = env.with(&[("refresh_ahead_seconds", "2")]).build().unwrap();
+    let cfg = env.with(&[("refresh_ahead_seconds", "30")]).build().unwrap();
     let client = blocking::Client::new(cfg).unwrap();
     let first = client.token().unwrap();
-    // Before the renewal point: cached, no new request.
-    assert!(Arc::ptr_eq(&first, &client.token().unwrap()));
+    // The mock's tokens live 120 s: usable 118 s, renewal due 30 s before that, at 88 s.
+    fiks_integrasjon::clock::advance(Duration::from_secs(87));
+    assert!(Arc::ptr_eq(&first, &client.token().unwrap()), "not due yet: cached");
     assert_eq!(env.mock.counters().token_requests, 1);
-    // Renewal is due after 1.8 s (usable life 3.6 s, lead 1.8 s); the mock holds its answer 1.5 s.
-    env.mock.set_token_delay(Duration::from_millis(1500));
-    // Every read until the renewal request has reached the mock gets the cached token…
+    // Due: the next read starts one background renewal, whose answer the mock holds back.
+    env.mock.hold_tokens();
+    fiks_integrasjon::clock::advance(Duration::from_secs(2));
     common::wait_until("a read started the background renewal", || {
         assert_eq!(client.token().unwrap().access_token(), first.access_token());
         env.mock.counters().token_requests == 2
     });
-    // …and so does a read while the mock holds the renewal's answer: it did not wait for the
-    // renewal, which had not been answered when the read returned.
-    let during = client.token().unwrap();
-    assert_eq!(during.access_token(), first.access_token());
-    assert_eq!(env.mock.counters().tokens_issued, 1, "the read waited for the renewal");
-    // A single background request brings the new one.
+    // While the renewal is on its way every read gets the cached token at once: the mock has
+    // not answered, so a read that waited for the renewal could not have returned.
+    for _ in 0..1000 {
+        assert_eq!(client.token().unwrap().access_token(), first.access_token());
+    }
+    assert_eq!(env.mock.counters().tokens_issued, 1);
+    env.mock.release_tokens();
     common::wait_until("the renewed token is served", || {
         client.token().unwrap().access_token() != first.access_token()
     });
-    for _ in 0..1000 {
-        client.token().unwrap();
-    }
-    let after = client.token().unwrap();
-    assert_ne!(after.access_token(), first.access_token());
-    assert_eq!(env.mock.counters().token_requests, 2);
+    assert_eq!(env.mock.counters().token_requests, 2, "one renewal for all the reads");
 }
 
 #[test]

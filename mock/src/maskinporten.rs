@@ -60,6 +60,7 @@ pub(crate) async fn token(shared: &Shared, req: Request<Incoming>) -> Resp {
     if !delay.is_zero() {
         tokio::time::sleep(delay.saturating_sub(arrived.elapsed())).await;
     }
+    shared.token_hold_released().await;
     // The token is minted after the delay, so its lifetime starts when the answer leaves.
     match checked {
         Ok(accepted) => issue(shared, accepted),

@@ -346,6 +346,18 @@ impl MockServer {
         self.shared.set_token_delay(delay);
     }
 
+    /// Holds every answer of the token endpoint (requests are counted as they arrive) until
+    /// [`MockServer::release_tokens`]: lets a test observe a client while a token is on its way,
+    /// without racing a delay.
+    pub fn hold_tokens(&self) {
+        self.shared.set_token_hold(true);
+    }
+
+    /// Releases the token answers held by [`MockServer::hold_tokens`].
+    pub fn release_tokens(&self) {
+        self.shared.set_token_hold(false);
+    }
+
     /// Queues `fault` for the next `times` requests to `target`.
     pub fn push_fault(&self, target: FaultTarget, fault: Fault, times: usize) {
         lock(&self.shared.faults).book(target).push(fault, times);

@@ -49,6 +49,8 @@ pub(crate) struct Shared {
     audience: String,
     token_lifetime: AtomicU64,
     token_delay_ms: AtomicU64,
+    /// `true` while token answers are held (see [`crate::MockServer::hold_tokens`]).
+    token_hold: tokio::sync::watch::Sender<bool>,
     pub counters: Mutex<Counters>,
     pub faults: Mutex<Faults>,
     pub tokens: Mutex<TokenStore>,
@@ -61,6 +63,7 @@ impl Shared {
             audience: format!("{base_url}/"),
             token_lifetime: AtomicU64::new(options.token_lifetime_secs),
             token_delay_ms: AtomicU64::new(0),
+            token_hold: tokio::sync::watch::Sender::new(false),
             options,
             pki,
             client_orgnr,
@@ -93,6 +96,17 @@ impl Shared {
     pub(crate) fn set_token_delay(&self, delay: Duration) {
         let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
         self.token_delay_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Holds (`true`) or releases (`false`) every token answer.
+    pub(crate) fn set_token_hold(&self, hold: bool) {
+        self.token_hold.send_replace(hold);
+    }
+
+    /// Waits while token answers are held.
+    pub(crate) async fn token_hold_released(&self) {
+        let mut rx = self.token_hold.subscribe();
+        let _ = rx.wait_for(|held| !*held).await;
     }
 
     /// The fault for a request to `target` that just arrived (usually [`Fault::None`]).

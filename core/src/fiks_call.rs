@@ -13,7 +13,7 @@ use crate::error::{ApiError, Error, Result};
 use crate::fiks_error::parse_fiks_error;
 use crate::headers::FiksHeaders;
 use crate::request::{FiksRequest, FiksResponse};
-use crate::retry::{Deadline, retry_after_of, retryable};
+use crate::retry::{Deadline, retryable};
 use crate::token::Token;
 
 impl Client {
@@ -117,19 +117,15 @@ impl Inner {
         if let Some(ct) = request.content_type() {
             b = b.header(reqwest::header::CONTENT_TYPE, ct);
         }
-        let resp = b
-            .timeout(deadline.attempt_timeout(self.config.timeout()))
-            .send()
-            .await
-            .map_err(|e| (Error::from_reqwest("the Fiks request", &e), None))?;
-        let status = resp.status().as_u16();
-        let retry_after = retry_after_of(resp.headers());
-        let headers: Vec<(String, String)> = resp
-            .headers()
+        let answer =
+            crate::transport::exchange(b, deadline.attempt_timeout(self.config.timeout()), "the Fiks request").await?;
+        let status = answer.status;
+        let headers: Vec<(String, String)> = answer
+            .headers
             .iter()
             .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        let body = resp.bytes().await.map_err(|e| (Error::from_reqwest("reading the Fiks answer", &e), None))?.to_vec();
+        let (body, retry_after) = (answer.body, answer.retry_after);
         if (200..300).contains(&status) {
             Ok(FiksResponse { status, headers, body })
         } else {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::client::Inner;
 use crate::error::{Error, Result, TokenError, TransportProblem};
 use crate::grant::TokenRequest;
-use crate::retry::{Deadline, retry_after_of, retryable};
+use crate::retry::{Deadline, retryable};
 
 /// The `grant_type` of a JWT bearer grant (RFC 7523).
 pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -222,18 +222,15 @@ impl Inner {
         assertion: &str,
         deadline: &Deadline,
     ) -> std::result::Result<Token, (Error, Option<Duration>)> {
-        let resp = self
+        let request = self
             .http
             .post(endpoint.clone())
             .form(&[("grant_type", GRANT_TYPE), ("assertion", assertion)])
-            .header(reqwest::header::ACCEPT, "application/json")
-            .timeout(deadline.attempt_timeout(self.config.timeout()))
-            .send()
-            .await
-            .map_err(|e| (Error::from_reqwest("the token request", &e), None))?;
-        let status = resp.status().as_u16();
-        let retry_after = retry_after_of(resp.headers());
-        let body = resp.bytes().await.map_err(|e| (Error::from_reqwest("reading the token answer", &e), None))?;
+            .header(reqwest::header::ACCEPT, "application/json");
+        let answer =
+            crate::transport::exchange(request, deadline.attempt_timeout(self.config.timeout()), "the token request")
+                .await?;
+        let (status, retry_after, body) = (answer.status, answer.retry_after, answer.body);
         if (200..300).contains(&status) {
             return parse_token_response(status, &body).map_err(|e| (e, None));
         }

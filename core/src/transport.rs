@@ -35,3 +35,31 @@ pub(crate) fn http_client(config: &Config) -> Result<reqwest::Client> {
     }
     b.build().map_err(|e| Error::config(None, format!("the HTTP client cannot be built: {e}")))
 }
+
+/// A received answer: status, `Retry-After`, headers and the body.
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) retry_after: Option<std::time::Duration>,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+/// Sends `request` with `timeout` and reads the whole answer: the one place every exchange
+/// (token endpoint and Fiks APIs) goes through. `what` names the exchange in errors ("the token
+/// request"); a failure comes with no `Retry-After`, as the retry loops expect.
+pub(crate) async fn exchange(
+    request: reqwest::RequestBuilder,
+    timeout: std::time::Duration,
+    what: &str,
+) -> std::result::Result<Answer, (Error, Option<std::time::Duration>)> {
+    let resp = request.timeout(timeout).send().await.map_err(|e| (Error::from_reqwest(what, &e), None))?;
+    let status = resp.status().as_u16();
+    let retry_after = crate::retry::retry_after_of(resp.headers());
+    let headers = resp.headers().clone();
+    let body = resp
+        .bytes()
+        .await
+        .map_err(|e| (Error::from_reqwest(&format!("reading the answer to {what}"), &e), None))?
+        .to_vec();
+    Ok(Answer { status, retry_after, headers, body })
+}

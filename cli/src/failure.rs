@@ -1,10 +1,6 @@
 //! Why a command failed, its exit code, and how it is reported on stderr.
 
-use std::io::Write;
-
 use fiks_integrasjon::{ApiError, Error, ErrorKind};
-
-use crate::output;
 
 /// Exit code: the Fiks API answered an error.
 pub const EXIT_API: u8 = 1;
@@ -150,19 +146,6 @@ pub fn excerpt(raw: &[u8]) -> String {
         out.push('…');
     }
     out
-}
-
-/// Prints `error: …`, the Fiks error's fields when there are any, and `hint: …` on stderr.
-pub fn report(f: &Failure) {
-    let (err, hint) = (output::BAD, output::HINT);
-    let mut e = anstream::stderr().lock();
-    let _ = writeln!(e, "{err}error:{err:#} {}", f.message);
-    if let Some(api) = &f.api {
-        for line in output::api_error_lines(api, "  ", 0) {
-            let _ = writeln!(e, "{line}");
-        }
-    }
-    let _ = writeln!(e, "{hint}hint:{hint:#} {}", f.hint);
 }
 
 #[cfg(test)]

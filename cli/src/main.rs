@@ -32,7 +32,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            failure::report(&f);
+            output::report(&f);
             ExitCode::from(f.code)
         }
     }

@@ -49,6 +49,19 @@ pub fn api_error_lines(api: &ApiError, indent: &str, min_width: usize) -> Vec<St
         .collect()
 }
 
+/// Prints `error: …`, the Fiks error's fields when there are any, and `hint: …` on stderr.
+pub fn report(f: &Failure) {
+    let (err, hint) = (BAD, HINT);
+    let mut e = anstream::stderr().lock();
+    let _ = writeln!(e, "{err}error:{err:#} {}", f.message);
+    if let Some(api) = &f.api {
+        for line in api_error_lines(api, "  ", 0) {
+            let _ = writeln!(e, "{line}");
+        }
+    }
+    let _ = writeln!(e, "{hint}hint:{hint:#} {}", f.hint);
+}
+
 /// A duration for people: `850 ns`, `3.2 µs`, `41.7 ms`, `1.25 s`.
 pub fn duration(d: Duration) -> String {
     let ns = d.as_nanos();

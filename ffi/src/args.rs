@@ -2,7 +2,7 @@
 
 use std::ffi::{CStr, c_char};
 
-use crate::error::ErrorData;
+use crate::error_data::ErrorData;
 
 /// A `const char *` argument as `&str`: NULL and invalid UTF-8 are argument errors naming `name`.
 /// The message never quotes the value (it may be a secret).

@@ -8,7 +8,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
-use crate::error::{ErrorData, fiks_error};
+use crate::error_data::{ErrorData, fiks_error};
 use crate::status::fiks_status;
 
 /// What a non-status function returns when its body panicked (or, for accessors, when an

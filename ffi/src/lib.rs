@@ -33,6 +33,7 @@ pub mod castable;
 pub mod client;
 pub mod config;
 pub mod error;
+mod error_data;
 pub mod headers;
 pub mod request;
 pub mod response;

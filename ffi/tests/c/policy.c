@@ -128,7 +128,31 @@ static void toml_text_and_key_table(void) {
     CHECK(fiks_config_key_name(n) == NULL && fiks_config_key_kind(n) == NULL && !fiks_config_key_is_secret(n));
 }
 
+static void a_key_given_as_text_is_never_echoed(void) {
+    static const char secret[] =
+        "-----BEGIN PRIVATE KEY-----\nMIIEvQ-SECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n";
+    fiks_config *config = mock_config();
+    fiks_error *err = NULL;
+    char *chain = NULL;
+    const char *p12 = mock_env("MOCK_P12"); /* .../virksomhet.p12: chain.pem is beside it */
+    char path[1024];
+    snprintf(path, sizeof path, "%.*schain.pem", (int)(strrchr(p12, '/') - p12 + 1), p12);
+    chain = read_file(path);
+    CHECK(chain != NULL);
+    CHECK_STATUS(fiks_config_set(config, "certificate", chain ? chain : "", &err), FIKS_OK, err);
+    CHECK_STATUS(fiks_config_set(config, "private_key", secret, &err), FIKS_OK, err);
+    fiks_client *client = NULL;
+    CHECK_STATUS(fiks_client_new(config, &client, &err), FIKS_ERROR_CERTIFICATE, err);
+    CHECK(client == NULL);
+    CHECK(err != NULL && strstr(fiks_error_message(err), "SECRET-KEY-MATERIAL") == NULL);
+    CHECK(err != NULL && strstr(fiks_error_message(err), "BEGIN PRIVATE KEY") == NULL);
+    fiks_error_free(err);
+    fiks_config_free(config);
+    free(chain);
+}
+
 int main(void) {
+    a_key_given_as_text_is_never_echoed();
     headers_only_for_fiks_origins();
     one_content_type();
     evict_after_own_401();

@@ -166,6 +166,7 @@ mod tests {
     fn api_rows_put_error_id_last_and_keep_raw_bodies_short() {
         let e = fiks_integrasjon::error_from_body(
             br#"{"status":400,"error":"Bad Request","errorId":"abc","message":"m","errorCode":"C","errorJson":{"antall":13}}"#,
+            None,
         )
         .unwrap();
         let api = e.as_api().unwrap();
@@ -177,7 +178,7 @@ mod tests {
             status: 502,
             body: None,
             raw: format!("<html>\n{}</html>", "x".repeat(1000)).into(),
-            integrasjon_refused: false,
+            ..Default::default()
         };
         let rows = api_rows(&raw);
         assert_eq!(rows[1].0, "body");

@@ -16,7 +16,7 @@ use url::Url;
 use crate::cache::{Entry, Eviction, Lookup, Slot};
 use crate::config::{AuthMode, Config};
 use crate::credentials::{CertificateInfo, Credentials};
-use crate::error::{Error, Result, TokenError};
+use crate::error::{Error, Result};
 use crate::grant::{Grant, GrantSigner, TokenRequest};
 use crate::headers::FiksHeaders;
 use crate::origin::FiksOrigins;
@@ -280,15 +280,7 @@ pub(crate) fn missing_integrasjon() -> Error {
 }
 
 fn call_provider(p: &crate::config::PersonTokenProvider) -> Result<String> {
-    let token = p().map_err(|m| {
-        Error::Token(Box::new(TokenError {
-            status: 0,
-            error: "person_token_provider".into(),
-            description: Some(format!("the person token callback failed: {m}")),
-            error_uri: None,
-            mp_code: None,
-        }))
-    })?;
+    let token = p().map_err(|message| Error::PersonToken { message })?;
     if token.is_empty() || token.chars().any(|c| c.is_control() || c == ' ') {
         return Err(Error::config(
             Some("person_token".into()),

@@ -245,11 +245,11 @@ impl Credentials {
 
 /// The bytes of a certificate or key source. The message names a file only by a path that is
 /// plausibly one: a value that is content (PEM text) is never echoed.
-fn read_source(source: &CertificateSource, key: &str) -> Result<Zeroizing<Vec<u8>>> {
+fn read_source(source: &CertificateSource, key: &'static str) -> Result<Zeroizing<Vec<u8>>> {
     match source {
-        CertificateSource::File(path) => std::fs::read(path)
-            .map(Zeroizing::new)
-            .map_err(|e| Error::cert(P::Unreadable, format!("cannot read {}: {e}", describe_source(source, key)))),
+        CertificateSource::File(path) => std::fs::read(path).map(Zeroizing::new).map_err(|e| {
+            Error::cert_for(key, P::Unreadable, format!("cannot read {}: {e}", describe_source(source, key)))
+        }),
         CertificateSource::Pkcs12Bytes(b) | CertificateSource::Pem(b) => Ok(Zeroizing::new(b.to_vec())),
     }
 }

@@ -65,6 +65,33 @@ pub enum CertificateProblem {
     Missing,
 }
 
+impl CertificateProblem {
+    /// A stable `snake_case` name (`"wrong_password"`, `"expired"`, …) that bindings expose and
+    /// programs compare with; never changes for an existing problem.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertificateProblem::Unreadable => "unreadable",
+            CertificateProblem::NotACertificate => "not_a_certificate",
+            CertificateProblem::WrongPassword => "wrong_password",
+            CertificateProblem::KeyMismatch => "key_mismatch",
+            CertificateProblem::Expired => "expired",
+            CertificateProblem::NotYetValid => "not_yet_valid",
+            CertificateProblem::SelfSigned => "self_signed",
+            CertificateProblem::UnsupportedKey => "unsupported_key",
+            CertificateProblem::Missing => "missing",
+        }
+    }
+
+    /// The configuration key a problem of this kind is most likely about.
+    fn key(self) -> &'static str {
+        match self {
+            CertificateProblem::WrongPassword => "certificate_password",
+            CertificateProblem::KeyMismatch | CertificateProblem::UnsupportedKey => "private_key",
+            _ => "certificate",
+        }
+    }
+}
+
 /// How a request failed below HTTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -81,8 +108,79 @@ pub enum TransportProblem {
     Other,
 }
 
+impl TransportProblem {
+    /// A stable `snake_case` name (`"timeout"`, `"connect"`, `"tls"`, `"invalid_response"`,
+    /// `"other"`) that bindings expose and programs compare with.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportProblem::Timeout => "timeout",
+            TransportProblem::Connect => "connect",
+            TransportProblem::Tls => "tls",
+            TransportProblem::InvalidResponse => "invalid_response",
+            TransportProblem::Other => "other",
+        }
+    }
+}
+
+/// The response headers that matter to whoever handles an error: when to try again, where a
+/// redirect pointed, and what an authentication challenge said. Only these are kept (an error
+/// must stay small and never carry a cookie).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResponseHeaders {
+    /// `Retry-After`, as sent (seconds or an HTTP date).
+    pub retry_after: Option<String>,
+    /// `Location` (a redirect's target; redirects are never followed).
+    pub location: Option<String>,
+    /// `WWW-Authenticate` (the challenge of a 401).
+    pub www_authenticate: Option<String>,
+}
+
+impl ResponseHeaders {
+    /// The names of the headers kept, lower case, in the order [`ResponseHeaders::get`] knows them.
+    pub const NAMES: [&'static str; 3] = ["retry-after", "location", "www-authenticate"];
+
+    /// Keeps the headers that matter from an answer's header map (values that are not visible
+    /// ASCII are dropped, each value is cut at 1,000 bytes).
+    pub(crate) fn of(map: &reqwest::header::HeaderMap) -> ResponseHeaders {
+        let get = |name: &str| {
+            map.get(name).and_then(|v| v.to_str().ok()).map(|v| {
+                let mut end = v.len().min(1000);
+                while !v.is_char_boundary(end) {
+                    end -= 1;
+                }
+                v[..end].to_string()
+            })
+        };
+        ResponseHeaders {
+            retry_after: get("retry-after"),
+            location: get("location"),
+            www_authenticate: get("www-authenticate"),
+        }
+    }
+
+    /// One of the kept headers by name (case-insensitive); `None` when it was absent or is not
+    /// one of [`ResponseHeaders::NAMES`].
+    pub fn get(&self, name: &str) -> Option<&str> {
+        let name = name.trim();
+        if name.eq_ignore_ascii_case("retry-after") {
+            self.retry_after.as_deref()
+        } else if name.eq_ignore_ascii_case("location") {
+            self.location.as_deref()
+        } else if name.eq_ignore_ascii_case("www-authenticate") {
+            self.www_authenticate.as_deref()
+        } else {
+            None
+        }
+    }
+
+    /// The headers present, as `(lower-case name, value)` pairs.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        Self::NAMES.into_iter().filter_map(|n| self.get(n).map(|v| (n, v)))
+    }
+}
+
 /// A refusal from Maskinporten's token endpoint, as its OAuth error body describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TokenError {
     /// The HTTP status of the answer.
     pub status: u16,
@@ -94,10 +192,12 @@ pub struct TokenError {
     pub error_uri: Option<String>,
     /// The Maskinporten code (`MP-110`, …) pulled out of the description.
     pub mp_code: Option<String>,
+    /// The answer's `Retry-After`, `Location` and `WWW-Authenticate`.
+    pub headers: ResponseHeaders,
 }
 
 /// A non-2xx answer from a Fiks API, with its parsed error body when it had one.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ApiError {
     /// The HTTP status.
     pub status: u16,
@@ -109,6 +209,10 @@ pub struct ApiError {
     /// refuses the integrasjon itself (`integrasjon_id`/`integrasjon_passord`, or its access).
     /// No further token is fetched for it until the token is renewed at expiry.
     pub integrasjon_refused: bool,
+    /// The request carried a citizen's ID-porten token (integrasjon-person mode), not ours.
+    pub person_token: bool,
+    /// The answer's `Retry-After`, `Location` and `WWW-Authenticate`.
+    pub headers: ResponseHeaders,
 }
 
 impl ApiError {
@@ -135,7 +239,9 @@ pub enum Error {
     Certificate {
         /// Which problem.
         problem: CertificateProblem,
-        /// What is wrong and what to do.
+        /// The configuration key concerned (`certificate`, `private_key`, `certificate_password`).
+        key: &'static str,
+        /// What is wrong.
         message: String,
     },
     /// Maskinporten refused the grant.
@@ -153,6 +259,13 @@ pub enum Error {
         message: String,
         /// HTTP status when the failure was an unusable answer.
         status: Option<u16>,
+    },
+    /// The caller's person-token source (integrasjon-person mode: a callback or callable that
+    /// gives the current citizen's ID-porten token) failed. Maskinporten was not asked.
+    #[error("the person token callback failed: {message}")]
+    PersonToken {
+        /// What the callback reported.
+        message: String,
     },
     /// Misuse that the library refuses instead of hanging or panicking.
     #[error("usage error: {message}")]
@@ -186,16 +299,108 @@ fn api_detail(e: &ApiError) -> String {
     s
 }
 
+fn token_hint(t: &TokenError) -> &'static str {
+    if crate::retry::is_transient_status(t.status) {
+        return "Maskinporten is unavailable or busy; try again later";
+    }
+    let description = t.description.as_deref().unwrap_or("").to_ascii_lowercase();
+    match t.mp_code.as_deref() {
+        Some("MP-100") if description.contains("kid") => {
+            "check `key_id`: Maskinporten knows no key with this kid for the client (register the key, or leave `key_id` unset to send the certificate)"
+        }
+        Some("MP-110") => "check `environment`/`audience`: aud must be Maskinporten's issuer, trailing slash included",
+        Some("MP-100") => "check `issuer` (the Maskinporten client id) and that you use the right environment",
+        Some("MP-120") | Some("MP-121") => {
+            "the certificate is not accepted: test certificates only work in test, production ones only in prod"
+        }
+        Some("MP-122") => "the certificate's organisation number does not match the client registered at Maskinporten",
+        Some("MP-123") | Some("MP-124") => {
+            "the grant's signature or x5c was refused: check `certificate` and `private_key`"
+        }
+        Some("MP-200") | Some("MP-201") => "check `scopes`: the client must be granted every scope it asks for",
+        Some("MP-012") => "a grant was reused; this is a bug if it happens more than once",
+        Some("MP-130") => "check the clock of this machine (grants are only valid for 120 s)",
+        _ if t.error == "invalid_scope" => "check `scopes`",
+        _ => "check `issuer`, `environment`/`audience` and the certificate",
+    }
+}
+
+fn api_hint(a: &ApiError) -> &'static str {
+    let has_id = a.error_id().is_some();
+    if a.integrasjon_refused {
+        return "Fiks refused the integrasjon: check `integrasjon_id`/`integrasjon_passord` and that the integrasjon is set up (Fiks-konfigurasjon)";
+    }
+    match a.status {
+        300..=399 => {
+            "Fiks answered a redirect, which is never followed (it could carry the Fiks headers elsewhere): check `fiks_base_url` and the path"
+        }
+        401 if a.person_token => {
+            "Fiks refused the citizen's ID-porten token (expired, or not issued to this integrasjon) or the integrasjon: check `person_token` and `integrasjon_id`/`integrasjon_passord`"
+        }
+        401 => "check `integrasjon_id`/`integrasjon_passord` and that the token has scope ks:fiks",
+        403 => "the integrasjon lacks access: authorise it in Fiks-konfigurasjon for this service and organisation",
+        404 => "check the path and `fiks_base_url`",
+        429 | 500..=599 if has_id => "Fiks is unavailable or busy; try again later, and quote the errorId if it lasts",
+        429 | 500..=599 if a.body.is_none() => {
+            "the service or a proxy in front of it is unavailable (the answer is not a Fiks error body); try again later"
+        }
+        429 | 500..=599 => "Fiks is unavailable or busy; try again later",
+        _ if has_id => "quote the errorId when contacting KS support",
+        _ if a.body.is_none() => "the answer is not a Fiks error body (a proxy in between?): see the body",
+        _ => "the request was refused: see the message and the body",
+    }
+}
+
 impl Error {
     /// The broad class of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Config { .. } => ErrorKind::Config,
             Error::Certificate { .. } => ErrorKind::Certificate,
-            Error::Token(_) => ErrorKind::Token,
+            Error::Token(_) | Error::PersonToken { .. } => ErrorKind::Token,
             Error::Api(_) => ErrorKind::Api,
             Error::Transport { .. } => ErrorKind::Transport,
             Error::Usage { .. } => ErrorKind::Usage,
+        }
+    }
+
+    /// What went wrong, without the hint: the same text as `Display`.
+    pub fn message(&self) -> String {
+        self.to_string()
+    }
+
+    /// A stable `snake_case` name for what went wrong within the kind, for programs to compare:
+    /// - certificate errors: [`CertificateProblem::as_str`] (`"wrong_password"`, `"expired"`, …);
+    /// - transport errors: [`TransportProblem::as_str`] (`"timeout"`, `"connect"`, …);
+    /// - token errors: `"person_token_provider"` when the caller's person-token callback failed,
+    ///   `"maskinporten_unavailable"` for a transient refusal (429, 5xx), `"maskinporten_refused"`
+    ///   otherwise;
+    /// - API errors: `"integrasjon_refused"` when a fresh token got 401 as well, `"redirect"` for
+    ///   a 3xx (never followed), `"not_a_fiks_error"` when the body is not a Fiks error body
+    ///   (a proxy's page), otherwise `None`;
+    /// - config and usage errors: `None`.
+    pub fn problem(&self) -> Option<&'static str> {
+        match self {
+            Error::Certificate { problem, .. } => Some(problem.as_str()),
+            Error::Transport { problem, .. } => Some(problem.as_str()),
+            Error::PersonToken { .. } => Some("person_token_provider"),
+            Error::Token(t) if crate::retry::is_transient_status(t.status) => Some("maskinporten_unavailable"),
+            Error::Token(_) => Some("maskinporten_refused"),
+            Error::Api(a) if a.integrasjon_refused => Some("integrasjon_refused"),
+            Error::Api(a) if (300..400).contains(&a.status) => Some("redirect"),
+            Error::Api(a) if a.body.is_none() => Some("not_a_fiks_error"),
+            _ => None,
+        }
+    }
+
+    /// The configuration key the error is about, when there is one: a config error's key, or
+    /// the certificate key (`certificate`, `private_key`, `certificate_password`) of a
+    /// certificate error.
+    pub fn config_key(&self) -> Option<&str> {
+        match self {
+            Error::Config { key, .. } => key.as_deref(),
+            Error::Certificate { key, .. } => Some(key),
+            _ => None,
         }
     }
 
@@ -207,6 +412,27 @@ impl Error {
             Error::Transport { status, .. } => *status,
             _ => None,
         }
+    }
+
+    /// The kept response headers (`Retry-After`, `Location`, `WWW-Authenticate`) of a Fiks or
+    /// Maskinporten answer, when the error came from one.
+    pub fn response_headers(&self) -> Option<&ResponseHeaders> {
+        match self {
+            Error::Token(t) => Some(&t.headers),
+            Error::Api(a) => Some(&a.headers),
+            _ => None,
+        }
+    }
+
+    /// One kept response header by name (case-insensitive), see [`Error::response_headers`].
+    pub fn response_header(&self, name: &str) -> Option<&str> {
+        self.response_headers().and_then(|h| h.get(name))
+    }
+
+    /// The server's `Retry-After` as a wait (seconds or an HTTP date; capped as the retry rule
+    /// caps it), when it sent one.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.response_header("retry-after").and_then(crate::retry::parse_retry_after)
     }
 
     /// Whether the failure is transient (a connect failure, a timeout, HTTP 429/500/502/503/504
@@ -232,29 +458,14 @@ impl Error {
         }
     }
 
-    /// A short hint of what to do about this error, for command lines and logs.
+    /// A short hint of what to do about this error, for command lines and logs; never part of
+    /// the message. Chosen for the error and the mode (a citizen's token is not ours).
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            Error::Token(t) if crate::retry::is_transient_status(t.status) => {
-                Some("Maskinporten is unavailable or busy; try again later")
-            }
-            Error::Token(t) => Some(match t.mp_code.as_deref() {
-                Some("MP-110") => {
-                    "check `environment`/`audience`: aud must be Maskinporten's issuer, trailing slash included"
-                }
-                Some("MP-100") => "check `issuer` (the Maskinporten client id) and that you use the right environment",
-                Some("MP-120") | Some("MP-121") => {
-                    "the certificate is not accepted: test certificates only work in test, production ones only in prod"
-                }
-                Some("MP-122") => {
-                    "the certificate's organisation number does not match the client registered at Maskinporten"
-                }
-                Some("MP-200") | Some("MP-201") => "check `scopes`: the client must be granted every scope it asks for",
-                Some("MP-012") => "a grant was reused; this is a bug if it happens more than once",
-                Some("MP-130") => "check the clock of this machine (grants are only valid for 120 s)",
-                _ if t.error == "invalid_scope" => "check `scopes`",
-                _ => "check `issuer`, `environment`/`audience` and the certificate",
-            }),
+            Error::Token(t) => Some(token_hint(t)),
+            Error::PersonToken { .. } => Some(
+                "the callback that gives the citizen's ID-porten token (`person_token`) failed; see its error (Maskinporten was not asked)",
+            ),
             Error::Config { .. } => Some("see the configuration keys in the README"),
             Error::Certificate { problem, .. } => Some(match problem {
                 CertificateProblem::WrongPassword => "check `certificate_password`",
@@ -265,22 +476,16 @@ impl Error {
                 CertificateProblem::SelfSigned => {
                     "use a virksomhetssertifikat from Buypass or Commfides; Maskinporten rejects self-signed certificates"
                 }
+                CertificateProblem::UnsupportedKey => "Maskinporten grants are signed RS256: use an RSA key",
                 _ => "check `certificate` (a .p12/.pfx or a PEM chain) and `private_key`",
             }),
-            Error::Api(a) if a.integrasjon_refused => Some(
-                "Fiks refused the integrasjon: check `integrasjon_id`/`integrasjon_passord` and that the integrasjon is set up (Fiks-konfigurasjon)",
-            ),
-            Error::Api(a) => Some(match a.status {
-                401 => "check `integrasjon_id`/`integrasjon_passord` and that the token has scope ks:fiks",
-                403 => {
-                    "the integrasjon lacks access: authorise it in Fiks-konfigurasjon for this service and organisation"
-                }
-                404 => "check the path and `fiks_base_url`",
-                _ => "quote the errorId when contacting KS support",
-            }),
+            Error::Api(a) => Some(api_hint(a)),
             Error::Transport { problem, .. } => Some(match problem {
                 TransportProblem::Timeout => "the service was slow; raise `timeout_seconds` or try again",
                 TransportProblem::Tls => "check `ca_file` and the system trust store",
+                TransportProblem::InvalidResponse => {
+                    "the answer was not what the protocol expects: check the URLs (a proxy or a login page in between?)"
+                }
                 _ => "check the network, proxy settings (HTTPS_PROXY/NO_PROXY) and the URLs",
             }),
             Error::Usage { .. } => None,
@@ -292,7 +497,12 @@ impl Error {
     }
 
     pub(crate) fn cert(problem: CertificateProblem, message: impl Into<String>) -> Error {
-        Error::Certificate { problem, message: message.into() }
+        Error::Certificate { problem, key: problem.key(), message: message.into() }
+    }
+
+    /// A certificate error about a named key (when the problem alone does not say which).
+    pub(crate) fn cert_for(key: &'static str, problem: CertificateProblem, message: impl Into<String>) -> Error {
+        Error::Certificate { problem, key, message: message.into() }
     }
 
     pub(crate) fn usage(message: impl Into<String>) -> Error {

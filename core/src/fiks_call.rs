@@ -9,7 +9,7 @@ use url::Url;
 use crate::cache::Eviction;
 use crate::client::{Client, Inner};
 use crate::config::AuthMode;
-use crate::error::{ApiError, Error, Result};
+use crate::error::{ApiError, Error, ResponseHeaders, Result};
 use crate::fiks_error::parse_fiks_error;
 use crate::headers::FiksHeaders;
 use crate::request::{FiksRequest, FiksResponse};
@@ -37,12 +37,35 @@ impl Client {
         let maskinporten = matches!(config.auth_mode(), AuthMode::Maskinporten);
         let mut attempt = 0u32;
         let mut renewed_after_401 = false;
+        let method = request.method.as_str();
+        let path = crate::log::path_of(&url);
+        let failed = |err: Error, attempts: u32| {
+            let error_id = err.as_api().and_then(ApiError::error_id).unwrap_or("");
+            let status = err.http_status().unwrap_or(0);
+            tracing::info!(method, path, status, error_id, attempts, error = %err, "the Fiks request failed");
+            err
+        };
         loop {
-            let (headers, token) = self.headers_within(&deadline).await?;
+            let (headers, token) = match self.headers_within(&deadline).await {
+                Ok(h) => h,
+                Err(err) => return Err(failed(err, attempt)),
+            };
+            let started = std::time::Instant::now();
             let (err, retry_after) = match self.inner.send_once(&url, &request, &headers, &deadline).await {
-                Ok(resp) => return Ok(resp),
+                Ok(resp) => {
+                    tracing::debug!(
+                        method,
+                        path,
+                        status = resp.status,
+                        bytes = resp.body.len(),
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "Fiks answered"
+                    );
+                    return Ok(resp);
+                }
                 Err(failure) => failure,
             };
+            tracing::debug!(method, path, status = err.http_status().unwrap_or(0), error = %err, "the Fiks exchange failed");
             if err.http_status() == Some(401)
                 && maskinporten
                 && let Some(tok) = &token
@@ -57,16 +80,20 @@ impl Client {
                     renewed_after_401 = true;
                     continue;
                 }
-                tracing::warn!("Fiks answered 401 to a fresh token: it refuses the integrasjon (id or password)");
-                return Err(refused(err));
+                tracing::warn!(
+                    method,
+                    path,
+                    "Fiks answered 401 to a fresh token: it refuses the integrasjon (id or password)"
+                );
+                return Err(failed(refused(err), attempt + 1));
             }
             attempt += 1;
             match policy.delay(attempt, &deadline, retry_after).filter(|_| retryable(&err, request.is_idempotent())) {
                 Some(delay) => {
-                    tracing::info!(attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying the Fiks request");
+                    tracing::info!(method, path, attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying the Fiks request");
                     tokio::time::sleep(delay).await;
                 }
-                None => return Err(err),
+                None => return Err(failed(err, attempt)),
             }
         }
     }
@@ -125,17 +152,24 @@ impl Inner {
             .iter()
             .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        let (body, retry_after) = (answer.body, answer.retry_after);
         if (200..300).contains(&status) {
-            Ok(FiksResponse { status, headers, body })
-        } else {
-            Err((api_error_from(status, body), retry_after))
+            return Ok(FiksResponse { status, headers, body: answer.body });
         }
+        let person = matches!(self.config.auth_mode(), AuthMode::PersonToken(_));
+        let err = api_error_from(status, answer.body, ResponseHeaders::of(&answer.headers), person);
+        Err((err, answer.retry_after))
     }
 }
 
 /// Builds the API error for a non-2xx answer, parsing the Fiks error body when there is one.
-pub(crate) fn api_error_from(status: u16, body: Vec<u8>) -> Error {
+pub(crate) fn api_error_from(status: u16, body: Vec<u8>, headers: ResponseHeaders, person_token: bool) -> Error {
     let parsed = parse_fiks_error(&body);
-    Error::Api(Box::new(ApiError { status, body: parsed, raw: body, integrasjon_refused: false }))
+    Error::Api(Box::new(ApiError {
+        status,
+        body: parsed,
+        raw: body,
+        integrasjon_refused: false,
+        person_token,
+        headers,
+    }))
 }

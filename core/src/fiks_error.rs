@@ -13,6 +13,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::error::{ApiError, Error};
+
 /// A Fiks error body. Every field is optional; unknown fields are kept in `extra`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FiksErrorBody {
@@ -78,6 +80,32 @@ pub fn parse_fiks_error(body: &[u8]) -> Option<FiksErrorBody> {
         }
     }
     Some(out)
+}
+
+/// Turns a body obtained elsewhere (with another HTTP client) into an [`Error::Api`] only when
+/// it is a real Fiks error: the status — `status` when given (the answer's HTTP status), else
+/// the body's own `status` field — is 400 to 599, and the body has the Fiks shape (a JSON object
+/// with `errorId`, `message` or `error`). A 2xx body is never an error, whatever it holds.
+///
+/// ```
+/// use fiks_integrasjon::error_from_body;
+/// let e = error_from_body(br#"{"status":404,"errorId":"abc","message":"Fant ikke"}"#, None).unwrap();
+/// assert_eq!(e.http_status(), Some(404));
+/// assert_eq!(e.as_api().unwrap().error_id(), Some("abc"));
+/// assert!(error_from_body(br#"{"message":"hei"}"#, None).is_none(), "no status: not an error");
+/// assert!(error_from_body(br#"{"message":"hei"}"#, Some(200)).is_none(), "2xx: never an error");
+/// assert_eq!(error_from_body(br#"{"message":"hei"}"#, Some(409)).unwrap().http_status(), Some(409));
+/// ```
+pub fn error_from_body(body: &[u8], status: Option<u16>) -> Option<Error> {
+    if status.is_some_and(|s| !(400..=599).contains(&s)) {
+        return None;
+    }
+    let parsed = parse_fiks_error(body)?;
+    let status = status.or(parsed.status).filter(|s| (400..=599).contains(s))?;
+    if parsed.error_id.is_none() && parsed.message.is_none() && parsed.error.is_none() {
+        return None;
+    }
+    Some(Error::Api(Box::new(ApiError { status, body: Some(parsed), raw: body.to_vec(), ..Default::default() })))
 }
 
 fn keep(extra: &mut Map<String, Value>, k: String, v: Value) {

@@ -43,6 +43,7 @@ mod fiks_call;
 mod fiks_error;
 pub mod grant;
 mod headers;
+pub mod log;
 mod origin;
 pub mod request;
 pub mod retry;
@@ -52,8 +53,10 @@ mod transport;
 pub use client::{Client, ClientStats};
 pub use config::{AuthMode, CertificateSource, Config, ConfigBuilder, Environment, PersonTokenProvider};
 pub use credentials::{CertificateInfo, Credentials};
-pub use error::{ApiError, CertificateProblem, Error, ErrorKind, Result, TokenError, TransportProblem};
-pub use fiks_error::{FiksErrorBody, parse_fiks_error};
+pub use error::{
+    ApiError, CertificateProblem, Error, ErrorKind, ResponseHeaders, Result, TokenError, TransportProblem,
+};
+pub use fiks_error::{FiksErrorBody, error_from_body, parse_fiks_error};
 pub use grant::{Grant, TokenRequest};
 pub use headers::FiksHeaders;
 pub use origin::FiksOrigins;
@@ -63,17 +66,3 @@ pub use transport::USER_AGENT;
 
 /// The crate version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// Turns a body obtained elsewhere into an [`Error::Api`] when it is a Fiks error body; the
-/// HTTP status is taken from the body's `status` (0 when absent).
-///
-/// ```
-/// let e = fiks_integrasjon::error_from_body(br#"{"status":404,"errorId":"abc","message":"Fant ikke"}"#).unwrap();
-/// assert_eq!(e.http_status(), Some(404));
-/// assert_eq!(e.as_api().unwrap().error_id(), Some("abc"));
-/// ```
-pub fn error_from_body(body: &[u8]) -> Option<Error> {
-    let parsed = parse_fiks_error(body)?;
-    let status = parsed.status.unwrap_or(0);
-    Some(Error::Api(Box::new(ApiError { status, body: Some(parsed), raw: body.to_vec(), integrasjon_refused: false })))
-}

@@ -170,17 +170,8 @@ mod tests {
     #[test]
     fn one_rule_for_every_failure() {
         let transport = |problem, status| Error::Transport { problem, message: String::new(), status };
-        let api =
-            |status| Error::Api(Box::new(ApiError { status, body: None, raw: Vec::new(), integrasjon_refused: false }));
-        let token = |status| {
-            Error::Token(Box::new(TokenError {
-                status,
-                error: "e".into(),
-                description: None,
-                error_uri: None,
-                mp_code: None,
-            }))
-        };
+        let api = |status| Error::Api(Box::new(ApiError { status, ..Default::default() }));
+        let token = |status| Error::Token(Box::new(TokenError { status, error: "e".into(), ..Default::default() }));
         assert!(retryable(&transport(TransportProblem::Connect, None), false));
         assert!(!retryable(&transport(TransportProblem::Timeout, None), false));
         assert!(retryable(&transport(TransportProblem::InvalidResponse, Some(503)), true));
@@ -192,5 +183,6 @@ mod tests {
             assert!(!retryable(&api(s), true) && !retryable(&token(s), true), "{s}");
         }
         assert!(!retryable(&Error::usage("x"), true));
+        assert!(!retryable(&Error::PersonToken { message: "x".into() }, true));
     }
 }

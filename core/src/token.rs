@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::client::Inner;
-use crate::error::{Error, Result, TokenError, TransportProblem};
+use crate::error::{Error, ResponseHeaders, Result, TokenError, TransportProblem};
 use crate::grant::TokenRequest;
 use crate::retry::{Deadline, retryable};
 
@@ -150,7 +150,14 @@ pub fn parse_oauth_error(status: u16, body: &[u8]) -> Option<TokenError> {
     let error = text(raw.error)?;
     let description = text(raw.error_description);
     let mp_code = description.as_deref().and_then(mp_code_of);
-    Some(TokenError { status, error, description, error_uri: text(raw.error_uri), mp_code })
+    Some(TokenError {
+        status,
+        error,
+        description,
+        error_uri: text(raw.error_uri),
+        mp_code,
+        headers: ResponseHeaders::default(),
+    })
 }
 
 /// Finds `MP-<digits>` in a Maskinporten error description.
@@ -184,18 +191,20 @@ impl Inner {
         let policy = self.retry_policy();
         let deadline = Deadline::after(self.config.retry_deadline().max(self.config.timeout()));
         let endpoint = self.config.token_endpoint();
+        let started = std::time::Instant::now();
         let mut attempt = 0u32;
         loop {
             let grant = signer.sign(request, SystemTime::now())?;
             self.token_requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            tracing::debug!(endpoint = %endpoint, scope = %request.scope_string(), attempt, "requesting a Maskinporten token");
+            tracing::debug!(endpoint = %endpoint, key = %request.log_key(), attempt, "requesting a Maskinporten token");
             let (err, retry_after) = match self.exchange(endpoint, grant.assertion(), &deadline).await {
                 Ok(token) => {
                     self.tokens_received.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    tracing::debug!(
-                        expires_in = token.expires_in,
-                        scope = token.scope.as_deref().unwrap_or(""),
-                        "received a Maskinporten token"
+                    tracing::info!(
+                        lifetime_s = token.expires_in,
+                        key = %request.log_key(),
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "fetched a Maskinporten token"
                     );
                     return Ok(token);
                 }
@@ -204,11 +213,11 @@ impl Inner {
             attempt += 1;
             match policy.delay(attempt, &deadline, retry_after).filter(|_| retryable(&err, true)) {
                 Some(delay) => {
-                    tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying the token request");
+                    tracing::info!(attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying the token request");
                     tokio::time::sleep(delay).await;
                 }
                 None => {
-                    tracing::debug!(error = %err, "the token request failed");
+                    tracing::info!(attempts = attempt, key = %request.log_key(), error = %err, "the token request failed");
                     return Err(err);
                 }
             }
@@ -235,7 +244,10 @@ impl Inner {
             return parse_token_response(status, &body).map_err(|e| (e, None));
         }
         let err = match parse_oauth_error(status, &body) {
-            Some(t) => Error::Token(Box::new(t)),
+            Some(mut t) => {
+                t.headers = ResponseHeaders::of(&answer.headers);
+                Error::Token(Box::new(t))
+            }
             None => Error::Transport {
                 problem: TransportProblem::InvalidResponse,
                 message: format!(

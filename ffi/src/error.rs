@@ -220,7 +220,7 @@ pub unsafe extern "C" fn fiks_parse_error(body: *const u8, len: usize, error_out
     // written below.
     let status = status_boundary("fiks_parse_error", error_out, || {
         let bytes = args::bytes_arg(body, len, "body")?;
-        let e = fiks::error_from_body(bytes).ok_or_else(|| {
+        let e = fiks::error_from_body(bytes, None).ok_or_else(|| {
             ErrorData::invalid_argument(
                 "`body` is not a Fiks error body (a JSON object with fields such as errorId, status, message)",
             )

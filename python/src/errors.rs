@@ -145,7 +145,7 @@ pub(crate) fn parse_error<'py>(py: Python<'py>, body: &Bound<'py, PyAny>) -> PyR
         body.extract()
             .map_err(|_| pyo3::exceptions::PyTypeError::new_err("parse_error() takes the body as bytes or str"))?
     };
-    fiks_integrasjon::error_from_body(&bytes).map(|e| exception(py, &e)).transpose()
+    fiks_integrasjon::error_from_body(&bytes, None).map(|e| exception(py, &e)).transpose()
 }
 
 #[cfg(test)]
@@ -190,7 +190,11 @@ mod tests {
 
             let e = exception(
                 py,
-                &Error::Certificate { problem: CertificateProblem::WrongPassword, message: "feil passord".into() },
+                &Error::Certificate {
+                    problem: CertificateProblem::WrongPassword,
+                    key: "certificate_password",
+                    message: "feil passord".into(),
+                },
             )
             .unwrap();
             assert!(is_instance(&e, "CertificateError"));
@@ -203,8 +207,8 @@ mod tests {
                     status: 400,
                     error: "invalid_grant".into(),
                     description: Some("MP-110 aud".into()),
-                    error_uri: None,
                     mp_code: Some("MP-110".into()),
+                    ..Default::default()
                 })),
             )
             .unwrap();
@@ -237,7 +241,7 @@ mod tests {
     fn api_errors_carry_the_fiks_body() {
         with_python(|py| {
             let body = br#"{"timestamp":1637218198035,"status":400,"error":"Bad Request","errorId":"3389ad1b","path":"/a/1","originalPath":"/a","message":"Beskrivelse","errorCode":"FEILKODE","errorJson":"{\"antall\":13}","ny":[1]}"#;
-            let e = exception(py, &fiks_integrasjon::error_from_body(body).unwrap()).unwrap();
+            let e = exception(py, &fiks_integrasjon::error_from_body(body, None).unwrap()).unwrap();
             assert!(is_instance(&e, "ApiError"));
             assert_eq!(attr::<u16>(&e, "status"), 400);
             assert_eq!(attr::<String>(&e, "error_id"), "3389ad1b");
@@ -258,7 +262,7 @@ mod tests {
                 status: 502,
                 body: None,
                 raw: b"<html>".to_vec(),
-                integrasjon_refused: false,
+                ..Default::default()
             }));
             let e = exception(py, &raw).unwrap();
             assert_eq!(attr::<u16>(&e, "status"), 502);

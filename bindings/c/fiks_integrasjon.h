@@ -85,6 +85,48 @@ typedef enum fiks_status {
 } fiks_status;
 
 /**
+ * How much the library logs; lower is more severe. A callback set with `max_level` receives
+ * the events of that level and every more severe one.
+ *
+ * - `FIKS_LOG_ERROR`: failures the library could not handle.
+ * - `FIKS_LOG_WARN`: something to fix or know (an ignored setting, a refused integrasjon).
+ * - `FIKS_LOG_INFO`: each token fetch (lifetime, what was asked for), each retry (why, delay,
+ *   attempt) and each final failure.
+ * - `FIKS_LOG_DEBUG`: each exchange and decision.
+ *
+ * No event ever carries a secret or a URL's query.
+ *
+ * Ownership: a plain value. Thread safety: a plain value.
+ *
+ */
+typedef enum fiks_log_level {
+  /**
+   * Nothing.
+   */
+  FIKS_LOG_OFF = 0,
+  /**
+   * Errors only.
+   */
+  FIKS_LOG_ERROR = 1,
+  /**
+   * Warnings and errors.
+   */
+  FIKS_LOG_WARN = 2,
+  /**
+   * Token fetches, retries, final failures, and the above.
+   */
+  FIKS_LOG_INFO = 3,
+  /**
+   * Every exchange, and the above.
+   */
+  FIKS_LOG_DEBUG = 4,
+  /**
+   * Everything.
+   */
+  FIKS_LOG_TRACE = 5,
+} fiks_log_level;
+
+/**
  * A client: keeps Maskinporten tokens cached and fresh, builds the Fiks headers and calls
  * Fiks APIs. It owns one background thread.
  *
@@ -144,6 +186,23 @@ typedef struct fiks_request fiks_request;
  * Thread safety: immutable; may be read from any thread, and freed once.
  */
 typedef struct fiks_response fiks_response;
+
+/**
+ * A log callback: `level`, the module that emitted the event (`target`, e.g.
+ * `fiks_integrasjon::token`), the message with its fields as ` name=value` pairs, and the
+ * `user_data` given to `fiks_set_log_callback`.
+ *
+ * Ownership: `target` and `message` are borrowed for the call only; copy them to keep them.
+ * Thread safety: called on the thread that emitted the event — a caller's thread inside a
+ * `fiks_*` call, or a library thread (token renewal in the background) — possibly on several
+ * threads at once. It must not call `fiks_set_log_callback`, and should return quickly (the
+ * emitting call waits for it). Events emitted while the callback runs on the same thread (it
+ * called into the library) are dropped.
+ */
+typedef void (*fiks_log_callback)(enum fiks_log_level level,
+                                  const char *target,
+                                  const char *message,
+                                  void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -455,7 +514,7 @@ void fiks_config_free(struct fiks_config *config);
 enum fiks_status fiks_error_kind(const struct fiks_error *error);
 
 /**
- * What went wrong and, when there is one, a hint of what to do. Never contains a secret.
+ * What went wrong (without the hint: see `fiks_error_hint`). Never contains a secret.
  *
  * Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Never NULL for a
  * non-NULL error; NULL for NULL. Thread safety: any thread may read it.
@@ -559,6 +618,63 @@ const char *fiks_error_oauth_description(const struct fiks_error *error);
 const char *fiks_error_mp_code(const struct fiks_error *error);
 
 /**
+ * What to do about the error (a short hint naming the keys to check), or NULL when there is
+ * none. Kept apart from `fiks_error_message`, which never contains it.
+ *
+ * Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
+ * thread may read it.
+ */
+const char *fiks_error_hint(const struct fiks_error *error);
+
+/**
+ * A stable `snake_case` name for what went wrong within the kind, or NULL: for certificate
+ * errors `unreadable`, `not_a_certificate`, `wrong_password`, `key_mismatch`, `expired`,
+ * `not_yet_valid`, `self_signed`, `unsupported_key`, `missing`; for transport errors `timeout`,
+ * `connect`, `tls`, `invalid_response`, `other`; for token errors `maskinporten_refused`,
+ * `maskinporten_unavailable`, `person_token_provider`; for API errors `integrasjon_refused`,
+ * `redirect`, `not_a_fiks_error` (or NULL). Compare with `strcmp`; names are never reused.
+ *
+ * Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
+ * thread may read it.
+ */
+const char *fiks_error_problem(const struct fiks_error *error);
+
+/**
+ * The configuration key the error is about (`certificate_password`, `issuer`, …), or NULL.
+ *
+ * Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
+ * thread may read it.
+ */
+const char *fiks_error_config_key(const struct fiks_error *error);
+
+/**
+ * Whether trying again later may succeed (a connect failure, a timeout, HTTP 429/500/502/503/504
+ * from Maskinporten or Fiks): the rule the library retries by. `false` for NULL.
+ *
+ * Ownership: a plain value. Thread safety: any thread may read it.
+ */
+bool fiks_error_is_transient(const struct fiks_error *error);
+
+/**
+ * A response header of the answer that failed, by name (case-insensitive), or NULL when it
+ * was absent. Only `Retry-After`, `Location` and `WWW-Authenticate` are kept; any other name
+ * gives NULL.
+ *
+ * Ownership: borrowed from `error`; valid until `fiks_error_free(error)`; `name` is only read
+ * during the call. Thread safety: any thread may read it.
+ */
+const char *fiks_error_header(const struct fiks_error *error, const char *name);
+
+/**
+ * The server's `Retry-After` as a wait in milliseconds (seconds or an HTTP date, capped as
+ * the retry rule caps it): writes it to `*ms_out` (when not NULL) and returns `true`; `false`
+ * when the answer had none.
+ *
+ * Ownership: a plain value. Thread safety: any thread may read it.
+ */
+bool fiks_error_retry_after_ms(const struct fiks_error *error, uint64_t *ms_out);
+
+/**
  * The raw body of the Fiks answer (API errors only), its length in `*len_out` (`len_out` may
  * be NULL); NULL when there is none. The body may hold any bytes: use the length. One NUL
  * byte, not counted in the length, follows it.
@@ -566,7 +682,7 @@ const char *fiks_error_mp_code(const struct fiks_error *error);
  * Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
  * thread may read it.
  */
-const char *fiks_error_body(const struct fiks_error *error, size_t *len_out);
+const uint8_t *fiks_error_body(const struct fiks_error *error, size_t *len_out);
 
 /**
  * Frees an error. NULL is a no-op.
@@ -577,16 +693,21 @@ const char *fiks_error_body(const struct fiks_error *error, size_t *len_out);
 void fiks_error_free(struct fiks_error *error);
 
 /**
- * Parses a Fiks error body obtained elsewhere (e.g. from your own HTTP client). When `body`
- * (`len` bytes; NULL only with `len` 0) is a Fiks error JSON, returns `FIKS_OK` and writes a
- * `FIKS_ERROR_API` error carrying its fields to `*error_out` (its HTTP status is the body's
- * `status`, 0 when absent). Otherwise returns `FIKS_ERROR_INVALID_ARGUMENT` and `*error_out`
- * says why. With `error_out` NULL only the status is returned.
+ * Parses a Fiks error body obtained elsewhere (e.g. from your own HTTP client).
+ * `http_status` is the answer's HTTP status, or 0 to take it from the body's `status` field.
+ * When the status is 400–599 and `body` (`len` bytes; NULL only with `len` 0) has the Fiks
+ * error shape (a JSON object with `errorId`, `message` or `error`), returns `FIKS_OK` and
+ * writes a `FIKS_ERROR_API` error carrying its fields to `*error_out`. Otherwise (a 2xx body
+ * is never an error) returns `FIKS_ERROR_INVALID_ARGUMENT` and `*error_out` says why. With
+ * `error_out` NULL only the status is returned.
  *
  * Ownership: `*error_out` is owned by the caller either way; free it with `fiks_error_free`.
  * `body` is copied. Thread safety: callable from any thread.
  */
-enum fiks_status fiks_parse_error(const uint8_t *body, size_t len, struct fiks_error **error_out);
+enum fiks_status fiks_parse_error(const uint8_t *body,
+                                  size_t len,
+                                  uint16_t http_status,
+                                  struct fiks_error **error_out);
 
 /**
  * The number of headers (3); 0 for NULL.
@@ -619,6 +740,24 @@ const char *fiks_headers_value(const struct fiks_headers *headers, size_t index)
  * thread reads it.
  */
 void fiks_headers_free(struct fiks_headers *headers);
+
+/**
+ * Sets the process-wide log callback: from now on the library's events up to `max_level`
+ * are given to `callback` with `user_data` (see `fiks_log_callback`). A NULL `callback` or
+ * `FIKS_LOG_OFF` turns logging off (the default). Replaces any earlier callback; when this
+ * returns, the earlier callback is not running and is never called again.
+ *
+ * Fails with `FIKS_ERROR_USAGE` only when something else in the process already installed
+ * the global `tracing` subscriber this needs (another Rust library).
+ *
+ * Ownership: `user_data` stays the caller's; it must stay valid until a later
+ * `fiks_set_log_callback` call has returned. `*error_out` (on failure) is owned by the caller.
+ * Thread safety: callable from any thread, but not from inside the callback.
+ */
+enum fiks_status fiks_set_log_callback(fiks_log_callback callback,
+                                       void *user_data,
+                                       enum fiks_log_level max_level,
+                                       struct fiks_error **error_out);
 
 /**
  * A new request: `method` ("GET", "post", ...) to `path` (joined to `fiks_base_url`, or a full
@@ -723,6 +862,16 @@ const char *fiks_response_header_value(const struct fiks_response *response, siz
  * thread reads it.
  */
 void fiks_response_free(struct fiks_response *response);
+
+/**
+ * A short lowercase name of a status: `"ok"`, `"invalid_argument"`, `"config"`,
+ * `"certificate"`, `"token"`, `"api"`, `"transport"`, `"internal"`, `"usage"`; the error kinds'
+ * names are those of the core (Python's `kind`, .NET's `KindName`). `"unknown"` for any other
+ * value (the parameter is a plain integer so that any value is safe to pass).
+ *
+ * Ownership: a static string; never free it. Thread safety: callable from any thread.
+ */
+const char *fiks_status_name(int32_t status);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -21,11 +21,15 @@ static const char *or_none(const char *s) { return s ? s : "(none)"; }
 
 /* Prints every field of an error, then frees it. */
 static int report(fiks_status status, fiks_error *err) {
-    fprintf(stderr, "error (status %d): %s\n", (int)status, or_none(fiks_error_message(err)));
+    fprintf(stderr, "error (%s): %s\n", fiks_status_name(status), or_none(fiks_error_message(err)));
+    if (fiks_error_hint(err)) fprintf(stderr, "  hint:         %s\n", fiks_error_hint(err));
+    if (fiks_error_problem(err)) fprintf(stderr, "  problem:      %s\n", fiks_error_problem(err));
+    if (fiks_error_config_key(err)) fprintf(stderr, "  config key:   %s\n", fiks_error_config_key(err));
+    if (fiks_error_is_transient(err)) fprintf(stderr, "  transient:    trying again later may help\n");
     if (fiks_error_kind(err) == FIKS_ERROR_API) {
         int64_t ts = 0;
         size_t len = 0;
-        const char *body = fiks_error_body(err, &len);
+        const uint8_t *body = fiks_error_body(err, &len);
         fprintf(stderr, "  HTTP status:  %u\n", (unsigned)fiks_error_http_status(err));
         fprintf(stderr, "  errorId:      %s\n", or_none(fiks_error_id(err)));
         fprintf(stderr, "  errorCode:    %s\n", or_none(fiks_error_code(err)));

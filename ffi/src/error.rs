@@ -49,7 +49,7 @@ pub unsafe extern "C" fn fiks_error_kind(error: *const fiks_error) -> fiks_statu
     })
 }
 
-/// What went wrong and, when there is one, a hint of what to do. Never contains a secret.
+/// What went wrong (without the hint: see `fiks_error_hint`). Never contains a secret.
 ///
 /// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Never NULL for a
 /// non-NULL error; NULL for NULL. Thread safety: any thread may read it.
@@ -175,6 +175,91 @@ pub unsafe extern "C" fn fiks_error_mp_code(error: *const fiks_error) -> *const 
     with_error(error, |e| oauth_ptr(e, |o| &o.mp_code))
 }
 
+/// What to do about the error (a short hint naming the keys to check), or NULL when there is
+/// none. Kept apart from `fiks_error_message`, which never contains it.
+///
+/// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
+/// thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_hint(error: *const fiks_error) -> *const c_char {
+    with_error(error, |e| opt_ptr(&e.details.hint))
+}
+
+/// A stable `snake_case` name for what went wrong within the kind, or NULL: for certificate
+/// errors `unreadable`, `not_a_certificate`, `wrong_password`, `key_mismatch`, `expired`,
+/// `not_yet_valid`, `self_signed`, `unsupported_key`, `missing`; for transport errors `timeout`,
+/// `connect`, `tls`, `invalid_response`, `other`; for token errors `maskinporten_refused`,
+/// `maskinporten_unavailable`, `person_token_provider`; for API errors `integrasjon_refused`,
+/// `redirect`, `not_a_fiks_error` (or NULL). Compare with `strcmp`; names are never reused.
+///
+/// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
+/// thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_problem(error: *const fiks_error) -> *const c_char {
+    with_error(error, |e| opt_ptr(&e.details.problem))
+}
+
+/// The configuration key the error is about (`certificate_password`, `issuer`, …), or NULL.
+///
+/// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
+/// thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_config_key(error: *const fiks_error) -> *const c_char {
+    with_error(error, |e| opt_ptr(&e.details.config_key))
+}
+
+/// Whether trying again later may succeed (a connect failure, a timeout, HTTP 429/500/502/503/504
+/// from Maskinporten or Fiks): the rule the library retries by. `false` for NULL.
+///
+/// Ownership: a plain value. Thread safety: any thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_is_transient(error: *const fiks_error) -> bool {
+    with_error(error, |e| e.details.transient)
+}
+
+/// A response header of the answer that failed, by name (case-insensitive), or NULL when it
+/// was absent. Only `Retry-After`, `Location` and `WWW-Authenticate` are kept; any other name
+/// gives NULL.
+///
+/// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`; `name` is only read
+/// during the call. Thread safety: any thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_header(error: *const fiks_error, name: *const c_char) -> *const c_char {
+    with_error(error, |e| {
+        // SAFETY: a non-NULL `name` is a NUL-terminated string (contract).
+        let Some(name) = (!name.is_null()).then(|| unsafe { std::ffi::CStr::from_ptr(name) }) else {
+            return ptr::null();
+        };
+        let Ok(name) = name.to_str() else {
+            return ptr::null();
+        };
+        e.details
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name.trim()))
+            .map_or(ptr::null(), |(_, v)| v.as_ptr())
+    })
+}
+
+/// The server's `Retry-After` as a wait in milliseconds (seconds or an HTTP date, capped as
+/// the retry rule caps it): writes it to `*ms_out` (when not NULL) and returns `true`; `false`
+/// when the answer had none.
+///
+/// Ownership: a plain value. Thread safety: any thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_retry_after_ms(error: *const fiks_error, ms_out: *mut u64) -> bool {
+    with_error(error, |e| match e.details.retry_after_ms {
+        Some(ms) => {
+            // SAFETY: a non-NULL out-parameter points at writable storage for one uint64_t.
+            if let Some(out) = unsafe { ms_out.as_mut() } {
+                *out = ms;
+            }
+            true
+        }
+        None => false,
+    })
+}
+
 /// The raw body of the Fiks answer (API errors only), its length in `*len_out` (`len_out` may
 /// be NULL); NULL when there is none. The body may hold any bytes: use the length. One NUL
 /// byte, not counted in the length, follows it.
@@ -182,14 +267,14 @@ pub unsafe extern "C" fn fiks_error_mp_code(error: *const fiks_error) -> *const 
 /// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
 /// thread may read it.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn fiks_error_body(error: *const fiks_error, len_out: *mut usize) -> *const c_char {
+pub unsafe extern "C" fn fiks_error_body(error: *const fiks_error, len_out: *mut usize) -> *const u8 {
     with_error(error, |e| match &e.body {
         Some(b) => {
             // SAFETY: a non-NULL out-parameter points at writable storage for one size_t.
             if let Some(out) = unsafe { len_out.as_mut() } {
                 *out = b.len() - 1;
             }
-            b.as_ptr().cast()
+            b.as_ptr()
         }
         None => ptr::null(),
     })
@@ -205,24 +290,32 @@ pub unsafe extern "C" fn fiks_error_free(error: *mut fiks_error) {
     value_boundary(|| unsafe { free_box(error) })
 }
 
-/// Parses a Fiks error body obtained elsewhere (e.g. from your own HTTP client). When `body`
-/// (`len` bytes; NULL only with `len` 0) is a Fiks error JSON, returns `FIKS_OK` and writes a
-/// `FIKS_ERROR_API` error carrying its fields to `*error_out` (its HTTP status is the body's
-/// `status`, 0 when absent). Otherwise returns `FIKS_ERROR_INVALID_ARGUMENT` and `*error_out`
-/// says why. With `error_out` NULL only the status is returned.
+/// Parses a Fiks error body obtained elsewhere (e.g. from your own HTTP client).
+/// `http_status` is the answer's HTTP status, or 0 to take it from the body's `status` field.
+/// When the status is 400–599 and `body` (`len` bytes; NULL only with `len` 0) has the Fiks
+/// error shape (a JSON object with `errorId`, `message` or `error`), returns `FIKS_OK` and
+/// writes a `FIKS_ERROR_API` error carrying its fields to `*error_out`. Otherwise (a 2xx body
+/// is never an error) returns `FIKS_ERROR_INVALID_ARGUMENT` and `*error_out` says why. With
+/// `error_out` NULL only the status is returned.
 ///
 /// Ownership: `*error_out` is owned by the caller either way; free it with `fiks_error_free`.
 /// `body` is copied. Thread safety: callable from any thread.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn fiks_parse_error(body: *const u8, len: usize, error_out: *mut *mut fiks_error) -> fiks_status {
+pub unsafe extern "C" fn fiks_parse_error(
+    body: *const u8,
+    len: usize,
+    http_status: u16,
+    error_out: *mut *mut fiks_error,
+) -> fiks_status {
     let mut parsed: Option<ErrorData> = None;
     // On failure the boundary writes the reason to `*error_out`; on success the API error is
     // written below.
     let status = status_boundary("fiks_parse_error", error_out, || {
         let bytes = args::bytes_arg(body, len, "body")?;
-        let e = fiks::error_from_body(bytes, None).ok_or_else(|| {
+        let status = (http_status != 0).then_some(http_status);
+        let e = fiks::error_from_body(bytes, status).ok_or_else(|| {
             ErrorData::invalid_argument(
-                "`body` is not a Fiks error body (a JSON object with fields such as errorId, status, message)",
+                "`body` is not a Fiks error: it needs a status of 400-599 (given, or the body's `status`) and the Fiks shape (a JSON object with errorId, message or error)",
             )
         })?;
         parsed = Some(ErrorData::from(e));

@@ -33,6 +33,25 @@ pub(crate) struct ErrorData {
     pub(crate) oauth: Option<Box<OAuthFields>>,
     /// The raw body, followed by one NUL byte that is not part of it.
     pub(crate) body: Option<Vec<u8>>,
+    /// The rest of the core's error model (boxed: errors travel in `Result`s).
+    pub(crate) details: Box<Details>,
+}
+
+/// The core error model's fields beyond kind, message and status.
+#[derive(Debug, Default)]
+pub(crate) struct Details {
+    /// What to do about it (core `Error::hint`), kept apart from the message.
+    pub(crate) hint: Option<CString>,
+    /// The stable problem name (core `Error::problem`).
+    pub(crate) problem: Option<CString>,
+    /// The configuration key concerned (core `Error::config_key`).
+    pub(crate) config_key: Option<CString>,
+    /// Whether trying again later may succeed (core `Error::is_transient`).
+    pub(crate) transient: bool,
+    /// The kept response headers (`Retry-After`, `Location`, `WWW-Authenticate`), lower-case names.
+    pub(crate) headers: Vec<(&'static str, CString)>,
+    /// `Retry-After` as a wait, in milliseconds.
+    pub(crate) retry_after_ms: Option<u64>,
 }
 
 /// The fields of a Maskinporten OAuth error.
@@ -77,12 +96,25 @@ pub(crate) fn nul_terminated(bytes: &[u8]) -> Vec<u8> {
 
 impl ErrorData {
     fn plain(status: fiks_status, message: String) -> ErrorData {
-        ErrorData { status, message: c_string(message), http_status: 0, fiks: None, oauth: None, body: None }
+        ErrorData {
+            status,
+            message: c_string(message),
+            http_status: 0,
+            fiks: None,
+            oauth: None,
+            body: None,
+            details: Box::default(),
+        }
     }
 
     /// An `FIKS_ERROR_INVALID_ARGUMENT` error with this message.
     pub(crate) fn invalid_argument(message: impl Into<String>) -> ErrorData {
         Self::plain(fiks_status::FIKS_ERROR_INVALID_ARGUMENT, message.into())
+    }
+
+    /// An `FIKS_ERROR_USAGE` error with this message.
+    pub(crate) fn usage(message: impl Into<String>) -> ErrorData {
+        Self::plain(fiks_status::FIKS_ERROR_USAGE, message.into())
     }
 
     /// `` `name` is NULL``.
@@ -121,12 +153,19 @@ impl ErrorData {
 
 impl From<fiks::Error> for ErrorData {
     fn from(e: fiks::Error) -> ErrorData {
-        let message = match e.hint() {
-            Some(hint) => format!("{e} (hint: {hint})"),
-            None => e.to_string(),
-        };
-        let mut data = Self::plain(fiks_status::from_kind(e.kind()), message);
+        let mut data = Self::plain(fiks_status::from_kind(e.kind()), e.message());
         data.http_status = e.http_status().unwrap_or(0);
+        data.details = Box::new(Details {
+            hint: opt_c_string(e.hint()),
+            problem: opt_c_string(e.problem()),
+            config_key: opt_c_string(e.config_key()),
+            transient: e.is_transient(),
+            headers: e
+                .response_headers()
+                .map(|h| h.iter().map(|(n, v)| (n, c_string(v))).collect())
+                .unwrap_or_default(),
+            retry_after_ms: e.retry_after().map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        });
         if let Some(t) = e.as_token() {
             data.oauth = Some(Box::new(OAuthFields {
                 error: Some(c_string(t.error.clone())),

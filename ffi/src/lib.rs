@@ -35,6 +35,7 @@ pub mod config;
 pub mod error;
 mod error_data;
 pub mod headers;
+pub mod log;
 pub mod request;
 pub mod response;
 pub mod status;
@@ -47,9 +48,10 @@ pub use client::*;
 pub use config::*;
 pub use error::*;
 pub use headers::*;
+pub use log::*;
 pub use request::*;
 pub use response::*;
-pub use status::fiks_status;
+pub use status::{fiks_status, fiks_status_name};
 
 static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
 

@@ -34,7 +34,45 @@ pub enum fiks_status {
     FIKS_ERROR_USAGE = 8,
 }
 
+/// A short lowercase name of a status: `"ok"`, `"invalid_argument"`, `"config"`,
+/// `"certificate"`, `"token"`, `"api"`, `"transport"`, `"internal"`, `"usage"`; the error kinds'
+/// names are those of the core (Python's `kind`, .NET's `KindName`). `"unknown"` for any other
+/// value (the parameter is a plain integer so that any value is safe to pass).
+///
+/// Ownership: a static string; never free it. Thread safety: callable from any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn fiks_status_name(status: i32) -> *const std::ffi::c_char {
+    use fiks_status::*;
+    let known = [
+        FIKS_OK,
+        FIKS_ERROR_INVALID_ARGUMENT,
+        FIKS_ERROR_CONFIG,
+        FIKS_ERROR_CERTIFICATE,
+        FIKS_ERROR_TOKEN,
+        FIKS_ERROR_API,
+        FIKS_ERROR_TRANSPORT,
+        FIKS_ERROR_INTERNAL,
+        FIKS_ERROR_USAGE,
+    ];
+    known.into_iter().find(|s| *s as i32 == status).map_or(c"unknown", fiks_status::name).as_ptr()
+}
+
 impl fiks_status {
+    /// The name `fiks_status_name` returns.
+    pub(crate) fn name(self) -> &'static std::ffi::CStr {
+        match self {
+            fiks_status::FIKS_OK => c"ok",
+            fiks_status::FIKS_ERROR_INVALID_ARGUMENT => c"invalid_argument",
+            fiks_status::FIKS_ERROR_CONFIG => c"config",
+            fiks_status::FIKS_ERROR_CERTIFICATE => c"certificate",
+            fiks_status::FIKS_ERROR_TOKEN => c"token",
+            fiks_status::FIKS_ERROR_API => c"api",
+            fiks_status::FIKS_ERROR_TRANSPORT => c"transport",
+            fiks_status::FIKS_ERROR_INTERNAL => c"internal",
+            fiks_status::FIKS_ERROR_USAGE => c"usage",
+        }
+    }
+
     /// The status for a core error kind.
     pub fn from_kind(kind: ErrorKind) -> fiks_status {
         match kind {
@@ -72,6 +110,20 @@ mod tests {
             assert_eq!(s as u32, v, "{s:?}");
         }
         assert_eq!(std::mem::size_of::<fiks_status>(), 4);
+    }
+
+    #[test]
+    fn error_kind_names_are_the_cores() {
+        for kind in [
+            ErrorKind::Config,
+            ErrorKind::Certificate,
+            ErrorKind::Token,
+            ErrorKind::Api,
+            ErrorKind::Transport,
+            ErrorKind::Usage,
+        ] {
+            assert_eq!(fiks_status::from_kind(kind).name().to_str().unwrap(), kind.as_str());
+        }
     }
 
     #[test]

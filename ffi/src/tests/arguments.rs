@@ -196,7 +196,7 @@ const KS_EXAMPLE: &str = r#"{"timestamp": 1637218198035, "status": 400, "error":
 fn parse_error_reads_every_field() {
     let mut e = ErrorOut::new();
     unsafe {
-        assert_eq!(fiks_parse_error(KS_EXAMPLE.as_ptr(), KS_EXAMPLE.len(), e.out()), FIKS_OK);
+        assert_eq!(fiks_parse_error(KS_EXAMPLE.as_ptr(), KS_EXAMPLE.len(), 0, e.out()), FIKS_OK);
         assert_eq!(e.kind(), FIKS_ERROR_API);
         assert_eq!(fiks_error_http_status(e.0), 400);
         assert_eq!(e.get(fiks_error_error).as_deref(), Some("Bad Request"));
@@ -220,13 +220,13 @@ fn parse_error_reads_every_field() {
         assert!(m.contains("HTTP 400") && m.contains("3389ad1b-afa4-42e1-b6f8-76f63e560ad5"), "{m}");
 
         let html = b"<html>502 Bad Gateway</html>";
-        assert_eq!(fiks_parse_error(html.as_ptr(), html.len(), e.out()), FIKS_ERROR_INVALID_ARGUMENT);
-        assert!(e.message().starts_with("fiks_parse_error: `body` is not a Fiks error body"), "{}", e.message());
-        assert_eq!(fiks_parse_error(ptr::null(), 0, e.out()), FIKS_ERROR_INVALID_ARGUMENT);
-        assert_eq!(fiks_parse_error(ptr::null(), 4, e.out()), FIKS_ERROR_INVALID_ARGUMENT);
+        assert_eq!(fiks_parse_error(html.as_ptr(), html.len(), 0, e.out()), FIKS_ERROR_INVALID_ARGUMENT);
+        assert!(e.message().starts_with("fiks_parse_error: `body` is not a Fiks error"), "{}", e.message());
+        assert_eq!(fiks_parse_error(ptr::null(), 0, 0, e.out()), FIKS_ERROR_INVALID_ARGUMENT);
+        assert_eq!(fiks_parse_error(ptr::null(), 4, 0, e.out()), FIKS_ERROR_INVALID_ARGUMENT);
         assert!(e.message().contains("`body` is NULL but its length is 4"), "{}", e.message());
-        assert_eq!(fiks_parse_error(KS_EXAMPLE.as_ptr(), KS_EXAMPLE.len(), ptr::null_mut()), FIKS_OK);
-        assert_eq!(fiks_parse_error(html.as_ptr(), html.len(), ptr::null_mut()), FIKS_ERROR_INVALID_ARGUMENT);
+        assert_eq!(fiks_parse_error(KS_EXAMPLE.as_ptr(), KS_EXAMPLE.len(), 0, ptr::null_mut()), FIKS_OK);
+        assert_eq!(fiks_parse_error(html.as_ptr(), html.len(), 0, ptr::null_mut()), FIKS_ERROR_INVALID_ARGUMENT);
     }
 }
 
@@ -235,7 +235,7 @@ fn nul_bytes_in_error_text_do_not_cut_or_crash() {
     let body = br#"{"status": 500, "message": "f\u0000r"}"#;
     let mut e = ErrorOut::new();
     unsafe {
-        assert_eq!(fiks_parse_error(body.as_ptr(), body.len(), e.out()), FIKS_OK);
+        assert_eq!(fiks_parse_error(body.as_ptr(), body.len(), 0, e.out()), FIKS_OK);
     }
     assert_eq!(e.get(fiks_error_fiks_message).as_deref(), Some("f\u{FFFD}r"));
 }

@@ -54,7 +54,7 @@ proptest! {
     fn parse_error_never_panics(body in proptest::collection::vec(any::<u8>(), 0..300)) {
         let mut e = ErrorOut::new();
         unsafe {
-            let s = fiks_parse_error(body.as_ptr(), body.len(), e.out());
+            let s = fiks_parse_error(body.as_ptr(), body.len(), 0, e.out());
             not_internal(s, &e);
             prop_assert!(s == FIKS_OK || s == FIKS_ERROR_INVALID_ARGUMENT);
         }

@@ -229,7 +229,8 @@ fn api_error_has_every_field() {
         let mut len = 0;
         let body = fiks_error_body(e.0, &mut len);
         assert!(String::from_utf8_lossy(std::slice::from_raw_parts(body.cast::<u8>(), len)).contains(&id));
-        assert!(e.message().contains(&id) && e.message().contains("hint:"), "{}", e.message());
+        assert!(e.message().contains(&id) && !e.message().contains("hint:"), "{}", e.message());
+        assert!(e.get(fiks_error_hint).is_some_and(|h| h.contains("path")), "a 404's hint");
         fiks_client_free(client);
     }
 }

@@ -81,7 +81,7 @@ int main(void) {
     status = fiks_curl(client, "GET", url, NULL, &failed);
     CHECK(status == 403);
     fiks_error *err = NULL;
-    CHECK_STATUS(fiks_parse_error((const uint8_t *)failed.data, failed.len, &err), FIKS_OK, err);
+    CHECK_STATUS(fiks_parse_error((const uint8_t *)failed.data, failed.len, 0, &err), FIKS_OK, err);
     CHECK(fiks_error_kind(err) == FIKS_ERROR_API);
     CHECK(fiks_error_http_status(err) == 403);
     CHECK(fiks_error_id(err) != NULL);

@@ -183,10 +183,13 @@ static void check_all_api_fields(const fiks_error *err, uint16_t status) {
     CHECK(fiks_error_timestamp(err, &ts) && ts > 1600000000000LL);
     CHECK(fiks_error_oauth_error(err) == NULL && fiks_error_mp_code(err) == NULL);
     size_t len = 0;
-    const char *body = fiks_error_body(err, &len);
+    const char *body = (const char *)fiks_error_body(err, &len);
     CHECK(body != NULL && len > 0 && body[len] == '\0');
     CHECK_CONTAINS(body, fiks_error_id(err));
     CHECK_CONTAINS(fiks_error_message(err), fiks_error_id(err));
+    /* The hint is its own field, never baked into the message. */
+    CHECK(fiks_error_hint(err) != NULL && strstr(fiks_error_message(err), "hint") == NULL);
+    CHECK(fiks_error_is_transient(err) == (fiks_error_http_status(err) >= 500 || fiks_error_http_status(err) == 429));
 }
 
 static void test_api_error(void) {
@@ -230,7 +233,7 @@ static void test_parse_error(void) {
                              " \"message\": \"Beskrivelse av feilen\", \"errorCode\": \"FEILKODE\","
                              " \"errorJson\": \"{\\\"antall\\\":13}\"}";
     fiks_error *err = NULL;
-    CHECK_STATUS(fiks_parse_error((const uint8_t *)ks, strlen(ks), &err), FIKS_OK, err);
+    CHECK_STATUS(fiks_parse_error((const uint8_t *)ks, strlen(ks), 0, &err), FIKS_OK, err);
     CHECK(fiks_error_kind(err) == FIKS_ERROR_API);
     CHECK(fiks_error_http_status(err) == 400);
     CHECK_STREQ(fiks_error_error(err), "Bad Request");
@@ -244,18 +247,29 @@ static void test_parse_error(void) {
     CHECK(fiks_error_timestamp(err, &ts) && ts == 1637218198035LL);
     CHECK(!fiks_error_timestamp(err, NULL));
     size_t len = 0;
-    const char *body = fiks_error_body(err, &len);
+    const uint8_t *body = fiks_error_body(err, &len);
     CHECK(body != NULL && len == strlen(ks) && memcmp(body, ks, len) == 0);
     fiks_error_free(err);
     err = NULL;
 
     static const char html[] = "<html><body>502 Bad Gateway</body></html>";
-    CHECK_STATUS(fiks_parse_error((const uint8_t *)html, strlen(html), &err), FIKS_ERROR_INVALID_ARGUMENT, err);
-    CHECK_CONTAINS(fiks_error_message(err), "not a Fiks error body");
+    CHECK_STATUS(fiks_parse_error((const uint8_t *)html, strlen(html), 0, &err), FIKS_ERROR_INVALID_ARGUMENT, err);
+    CHECK_CONTAINS(fiks_error_message(err), "not a Fiks error");
     fiks_error_free(err);
     err = NULL;
-    CHECK(fiks_parse_error(NULL, 3, NULL) == FIKS_ERROR_INVALID_ARGUMENT);
-    CHECK(fiks_parse_error((const uint8_t *)ks, strlen(ks), NULL) == FIKS_OK);
+    CHECK(fiks_parse_error(NULL, 3, 0, NULL) == FIKS_ERROR_INVALID_ARGUMENT);
+    CHECK(fiks_parse_error((const uint8_t *)ks, strlen(ks), 0, NULL) == FIKS_OK);
+    /* The answer's status decides: a 2xx body is never an error; a bare message needs a status. */
+    CHECK(fiks_parse_error((const uint8_t *)ks, strlen(ks), 200, NULL) == FIKS_ERROR_INVALID_ARGUMENT);
+    const char *hei = "{\"message\":\"hei\"}";
+    CHECK(fiks_parse_error((const uint8_t *)hei, strlen(hei), 0, NULL) == FIKS_ERROR_INVALID_ARGUMENT);
+    CHECK_STATUS(fiks_parse_error((const uint8_t *)hei, strlen(hei), 409, &err), FIKS_OK, err);
+    CHECK(fiks_error_http_status(err) == 409);
+    CHECK(strcmp(fiks_status_name(fiks_error_kind(err)), "api") == 0);
+    fiks_error_free(err);
+    err = NULL;
+    CHECK(strcmp(fiks_status_name(FIKS_ERROR_CERTIFICATE), "certificate") == 0);
+    CHECK(strcmp(fiks_status_name((fiks_status)999), "unknown") == 0);
 }
 
 int main(void) {

@@ -34,14 +34,15 @@ internal static class FiksExample
                     answer.EnsureSuccessStatusCode();
                 }
 
-                // A Fiks error through HttpClient: parse the body, throw it the library's way.
+                // A Fiks error through HttpClient: parse the body with the answer's status (a 2xx answer is never
+                // an error), throw it the library's way.
                 try
                 {
                     using (HttpResponseMessage answer = await http.GetAsync("status/404"))
                     {
                         string text = await answer.Content.ReadAsStringAsync();
                         FiksError error;
-                        if (!answer.IsSuccessStatusCode && FiksError.TryParse(text, out error))
+                        if (FiksError.TryParse(text, (int)answer.StatusCode, out error))
                         {
                             throw error.ToException();
                         }
@@ -88,8 +89,8 @@ internal static class FiksExample
         }
         catch (FiksException e)
         {
-            // Messages never hold secrets: safe to log.
-            Console.Error.WriteLine(e.Kind + " error: " + e.Message);
+            // Messages and hints never hold secrets: safe to log.
+            Console.Error.WriteLine(e.KindName + " error: " + e.Message + (e.Hint == null ? "" : " (hint: " + e.Hint + ")"));
             return 1;
         }
     }

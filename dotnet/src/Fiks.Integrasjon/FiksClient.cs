@@ -128,6 +128,43 @@ namespace Fiks.Integrasjon
             }
         }
 
+        // ---- logging -----------------------------------------------------------------------------
+
+        /// <summary>
+        /// Sends the native library's log events up to <paramref name="maxLevel"/> to <paramref name="handler"/>, for
+        /// every client of the process (logging is process-wide, and off until this is called). At
+        /// <see cref="FiksLogLevel.Info"/>: each Maskinporten token fetch, each retry (why, delay, attempt) and each
+        /// final failure; at <see cref="FiksLogLevel.Debug"/> also each exchange. No event ever carries a secret.
+        /// A null <paramref name="handler"/> or <see cref="FiksLogLevel.Off"/> turns logging off; a new handler
+        /// replaces the previous one, and when this returns the previous one is not running and is never called again.
+        /// </summary>
+        /// <remarks>
+        /// <para>The handler runs on the thread that emitted the event — the caller's thread inside a
+        /// <see cref="FiksClient"/> method, or a thread of the native library (background token renewal) — possibly
+        /// on several threads at once, and the emitting call waits for it: keep it short and thread-safe (hand the
+        /// record to your logger; do not block). Events the handler causes itself (by calling the library) are
+        /// dropped. It must not call <see cref="SetLogHandler"/> (that throws <see cref="InvalidOperationException"/>
+        /// there). Exceptions it throws are caught and dropped: they never reach the native library or the call that
+        /// logged.</para>
+        /// <para>To forward to <c>Microsoft.Extensions.Logging</c> (no dependency of this package), map the level and
+        /// use <see cref="FiksLogRecord.Target"/> as the category; see the README.</para>
+        /// </remarks>
+        /// <example>
+        /// <code>
+        /// FiksClient.SetLogHandler(r => Console.Error.WriteLine(r), FiksLogLevel.Info);
+        /// // INFO fiks_integrasjon::token: fetched a Maskinporten token lifetime_s=120 key=… elapsed_ms=35
+        /// FiksClient.SetLogHandler(null);   // off
+        /// </code>
+        /// </example>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLevel"/> is not a <see cref="FiksLogLevel"/>.</exception>
+        /// <exception cref="InvalidOperationException">Called from inside the handler.</exception>
+        /// <exception cref="FiksException">Of kind <see cref="FiksErrorKind.Usage"/>: another Rust library in the
+        /// process already took the native log hook (its global <c>tracing</c> subscriber).</exception>
+        public static void SetLogHandler(Action<FiksLogRecord> handler, FiksLogLevel maxLevel = FiksLogLevel.Info)
+        {
+            LogBridge.Set(handler, maxLevel);
+        }
+
         // ---- tokens ------------------------------------------------------------------------------
 
         /// <summary>

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using Fiks.Integrasjon.Native;
 
 namespace Fiks.Integrasjon
 {
@@ -11,7 +13,7 @@ namespace Fiks.Integrasjon
         Configuration = 2,
         /// <summary>The certificate or key cannot be read, is expired, does not match, or the password is wrong: <see cref="FiksCertificateException"/>.</summary>
         Certificate = 3,
-        /// <summary>Maskinporten refused the grant: <see cref="FiksTokenException"/>.</summary>
+        /// <summary>No access token: Maskinporten refused the grant, or the person-token callback failed: <see cref="FiksTokenException"/>.</summary>
         Token = 4,
         /// <summary>The Fiks API answered with a non-2xx status: <see cref="FiksApiException"/>.</summary>
         Api = 5,
@@ -24,18 +26,27 @@ namespace Fiks.Integrasjon
     }
 
     /// <summary>
-    /// Base of every error from Fiks.Integrasjon; <see cref="Kind"/> tells which.
-    /// Messages say what was wrong and what to do, and never contain passwords, keys or tokens.
+    /// Base of every error from Fiks.Integrasjon; <see cref="Kind"/> tells which. Every exception read from the
+    /// native library carries the whole error model of the core: <see cref="KindName"/>, <see cref="Problem"/>,
+    /// <see cref="Hint"/>, <see cref="ConfigKey"/>, <see cref="HttpStatus"/>, <see cref="IsTransient"/>,
+    /// <see cref="RetryAfter"/> and <see cref="ResponseHeaders"/> here, and the Maskinporten and Fiks fields
+    /// on <see cref="FiksTokenException"/> and <see cref="FiksApiException"/>; Python and C report the same values.
+    /// <see cref="Exception.Message"/> says what was wrong and <see cref="Hint"/> what to do (it is not part of the
+    /// message: log both). Neither ever contains a password, key or token.
     /// </summary>
     /// <example>
     /// <code>
     /// try { client.Send("GET", "/status/404"); }
     /// catch (FiksApiException e) { log.Error("Fiks said {0}; errorId {1}", e.HttpStatus, e.ErrorId); }
-    /// catch (FiksException e) { log.Error("{0}: {1}", e.Kind, e.Message); }
+    /// catch (FiksException e) when (e.IsTransient) { retryLater(e.RetryAfter ?? TimeSpan.FromSeconds(30)); }
+    /// catch (FiksException e) { log.Error("{0} ({1}): {2} ({3})", e.KindName, e.Problem, e.Message, e.Hint); }
     /// </code>
     /// </example>
     public class FiksException : Exception
     {
+        private string _kindName;
+        private IReadOnlyDictionary<string, string> _responseHeaders = HeaderDictionary.Empty;
+
         /// <summary>A failure of kind <see cref="FiksErrorKind.Internal"/>.</summary>
         public FiksException(string message) : this(FiksErrorKind.Internal, message, null)
         {
@@ -59,9 +70,101 @@ namespace Fiks.Integrasjon
 
         /// <summary>Which kind of failure this is.</summary>
         public FiksErrorKind Kind { get; private set; }
+
+        /// <summary>
+        /// The kind's stable lowercase name, the same in every binding (the C <c>fiks_status_name</c>, Python's
+        /// <c>kind</c>): <c>config</c>, <c>certificate</c>, <c>token</c>, <c>api</c>, <c>transport</c>, <c>usage</c>,
+        /// <c>invalid_argument</c> or <c>internal</c>. For an exception made by hand it is asked of the native
+        /// library; null only when that library cannot be loaded.
+        /// </summary>
+        public string KindName
+        {
+            get
+            {
+                string name = _kindName;
+                if (name == null)
+                {
+                    name = NativeKindName(Kind);
+                    _kindName = name;
+                }
+                return name;
+            }
+        }
+
+        /// <summary>
+        /// A stable <c>snake_case</c> name for what went wrong within the kind, for programs to compare, or null:
+        /// for certificate errors <c>wrong_password</c>, <c>expired</c>, <c>not_yet_valid</c>, <c>key_mismatch</c>,
+        /// <c>self_signed</c>, <c>unreadable</c>, <c>not_a_certificate</c>, <c>unsupported_key</c>, <c>missing</c>;
+        /// for transport errors <c>timeout</c>, <c>connect</c>, <c>tls</c>, <c>invalid_response</c>, <c>other</c>;
+        /// for token errors <c>maskinporten_refused</c>, <c>maskinporten_unavailable</c>, <c>person_token_provider</c>;
+        /// for API errors <c>integrasjon_refused</c>, <c>redirect</c>, <c>not_a_fiks_error</c> (else null).
+        /// The native library decides them; names are never reused.
+        /// </summary>
+        public string Problem { get; private set; }
+
+        /// <summary>What to do about it (a short hint naming the keys to check), or null. Not part of
+        /// <see cref="Exception.Message"/>; chosen by the native library for the error and the mode.</summary>
+        public string Hint { get; private set; }
+
+        /// <summary>The configuration key the error is about (<c>issuer</c>, <c>certificate_password</c>, …), or null.</summary>
+        public string ConfigKey { get; private set; }
+
+        /// <summary>The HTTP status of the answer that failed (Maskinporten's for a <see cref="FiksTokenException"/>,
+        /// the Fiks API's for a <see cref="FiksApiException"/>, an unusable answer's for a
+        /// <see cref="FiksTransportException"/>), or 0 when there was none.</summary>
+        public int HttpStatus { get; internal set; }
+
+        /// <summary>Whether trying again later may succeed (a connect failure, a timeout, HTTP 429, 500, 502, 503
+        /// or 504): the rule the library itself retries by. False for an exception made by hand.</summary>
+        public bool IsTransient { get; private set; }
+
+        /// <summary>The server's <c>Retry-After</c> as a wait (seconds or an HTTP date, capped as the retry rule
+        /// caps it), or null when it sent none. <see cref="ResponseHeaders"/> holds the value as sent.</summary>
+        public TimeSpan? RetryAfter { get; private set; }
+
+        /// <summary>
+        /// The response headers the error keeps, as sent: <c>Retry-After</c>, <c>Location</c> (a redirect's target;
+        /// redirects are never followed) and <c>WWW-Authenticate</c>, each only when the answer had it. Read-only,
+        /// names compared case-insensitively; empty (never null) when there was no answer or none of them.
+        /// </summary>
+        public IReadOnlyDictionary<string, string> ResponseHeaders
+        {
+            get { return _responseHeaders; }
+        }
+
+        /// <summary>Copies the core's error model read from a native error.</summary>
+        internal void SetModel(NativeErrorInfo info)
+        {
+            _kindName = info.KindName;
+            Problem = info.Problem;
+            Hint = info.Hint;
+            ConfigKey = info.ConfigKey;
+            HttpStatus = info.HttpStatus;
+            IsTransient = info.IsTransient;
+            RetryAfter = info.RetryAfter;
+            _responseHeaders = info.Headers ?? HeaderDictionary.Empty;
+        }
+
+        private static string NativeKindName(FiksErrorKind kind)
+        {
+            try
+            {
+                NativeLibraryLoader.EnsureLoaded();
+                return Utf8.FromNative(NativeMethods.fiks_status_name((FiksStatus)(int)kind));
+            }
+            catch (DllNotFoundException)
+            {
+                return null;
+            }
+            catch (EntryPointNotFoundException)
+            {
+                return null;
+            }
+        }
     }
 
-    /// <summary>A configuration key is unknown, missing, malformed or combined wrongly. The message names the key.</summary>
+    /// <summary>A configuration key is unknown, missing, malformed or combined wrongly. The message names the key,
+    /// and so does <see cref="FiksException.ConfigKey"/> when it is a single key.</summary>
     public class FiksConfigurationException : FiksException
     {
         /// <summary>Creates the exception.</summary>
@@ -76,7 +179,8 @@ namespace Fiks.Integrasjon
     }
 
     /// <summary>The certificate or key cannot be read, is expired, does not match its key, or the password is wrong.
-    /// Raised before any network call.</summary>
+    /// Raised before any network call. <see cref="FiksException.Problem"/> says which (<c>wrong_password</c>,
+    /// <c>expired</c>, …) and <see cref="FiksException.ConfigKey"/> which key to check.</summary>
     public class FiksCertificateException : FiksException
     {
         /// <summary>Creates the exception.</summary>
@@ -90,7 +194,12 @@ namespace Fiks.Integrasjon
         }
     }
 
-    /// <summary>Maskinporten refused the token request; the fields are those of its OAuth error answer.</summary>
+    /// <summary>
+    /// No access token could be had: Maskinporten refused the token request (the fields are those of its OAuth
+    /// error answer, <see cref="FiksException.HttpStatus"/> its status), or, in person mode, the callback that gives
+    /// the citizen's token failed (<see cref="FiksException.Problem"/> <c>person_token_provider</c>; Maskinporten was
+    /// not asked and the fields are null).
+    /// </summary>
     public class FiksTokenException : FiksException
     {
         /// <summary>Creates the exception.</summary>
@@ -108,9 +217,6 @@ namespace Fiks.Integrasjon
             MaskinportenCode = maskinportenCode;
         }
 
-        /// <summary>The HTTP status of Maskinporten's answer (usually 400), or 0.</summary>
-        public int HttpStatus { get; private set; }
-
         /// <summary>The OAuth <c>error</c>: <c>invalid_grant</c>, <c>invalid_scope</c>, <c>invalid_client</c>, …</summary>
         public string OAuthError { get; private set; }
 
@@ -122,9 +228,10 @@ namespace Fiks.Integrasjon
     }
 
     /// <summary>
-    /// The Fiks API answered with a non-2xx status. The fields come from the Fiks error body
-    /// (<c>errorId</c>, <c>errorCode</c>, <c>errorJson</c>, …); each is null when the body lacks it,
-    /// and <see cref="Body"/> always holds the answer as received.
+    /// The Fiks API answered with a non-2xx status (<see cref="FiksException.HttpStatus"/>). The fields come from
+    /// the Fiks error body (<c>errorId</c>, <c>errorCode</c>, <c>errorJson</c>, …); each is null when the body lacks
+    /// it (<see cref="FiksException.Problem"/> is then <c>not_a_fiks_error</c>, or <c>redirect</c> for a 3xx whose
+    /// target is in <see cref="FiksException.ResponseHeaders"/>), and <see cref="Body"/> always holds the answer as received.
     /// </summary>
     public class FiksApiException : FiksException
     {
@@ -139,10 +246,8 @@ namespace Fiks.Integrasjon
         public FiksApiException(string message, FiksError error) : base(FiksErrorKind.Api, message, null)
         {
             _error = error;
+            HttpStatus = error == null ? 0 : error.Status.GetValueOrDefault();
         }
-
-        /// <summary>The HTTP status of the answer.</summary>
-        public int HttpStatus { get { return _error == null ? 0 : _error.Status.GetValueOrDefault(); } }
 
         /// <summary>The Fiks <c>errorId</c> (a UUID): quote it to KS support.</summary>
         public string ErrorId { get { return _error == null ? null : _error.ErrorId; } }
@@ -178,7 +283,9 @@ namespace Fiks.Integrasjon
         public FiksError Error { get { return _error; } }
     }
 
-    /// <summary>Connecting, TLS, a timeout, or an answer that could not be read.</summary>
+    /// <summary>Connecting, TLS, a timeout, or an answer that could not be read; <see cref="FiksException.Problem"/>
+    /// says which (<c>connect</c>, <c>tls</c>, <c>timeout</c>, <c>invalid_response</c>, <c>other</c>) and
+    /// <see cref="FiksException.HttpStatus"/> is the status of an unusable answer (garbage, an HTML page), else 0.</summary>
     public class FiksTransportException : FiksException
     {
         /// <summary>Creates the exception.</summary>
@@ -186,18 +293,15 @@ namespace Fiks.Integrasjon
         {
         }
 
-        /// <summary>Creates the exception with the HTTP status of an unusable answer.</summary>
+        /// <summary>Creates the exception with the HTTP status of an unusable answer (null or 0 for none).</summary>
         public FiksTransportException(string message, int? httpStatus) : base(FiksErrorKind.Transport, message, null)
         {
-            HttpStatus = httpStatus;
+            HttpStatus = httpStatus.GetValueOrDefault();
         }
 
         /// <summary>Creates the exception with its cause.</summary>
         public FiksTransportException(string message, Exception innerException) : base(FiksErrorKind.Transport, message, innerException)
         {
         }
-
-        /// <summary>The HTTP status when the failure was an unusable answer (garbage, an HTML error page), else null.</summary>
-        public int? HttpStatus { get; private set; }
     }
 }

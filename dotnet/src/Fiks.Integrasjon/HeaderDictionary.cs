@@ -5,8 +5,9 @@ using System.Collections.Generic;
 namespace Fiks.Integrasjon
 {
     /// <summary>
-    /// The few headers <see cref="FiksClient.GetHeaders()"/> returns, as a read-only dictionary with
-    /// case-insensitive names (HTTP semantics), kept in two arrays in their native order.
+    /// The few headers <see cref="FiksClient.GetHeaders()"/> returns (and the kept response headers of
+    /// <see cref="FiksException.ResponseHeaders"/>), as a read-only dictionary with case-insensitive
+    /// names (HTTP semantics), kept in two arrays in their native order.
     /// </summary>
     /// <remarks>
     /// A <c>Dictionary</c> with <c>StringComparer.OrdinalIgnoreCase</c> behind a
@@ -16,6 +17,9 @@ namespace Fiks.Integrasjon
     /// </remarks>
     internal sealed class HeaderDictionary : IReadOnlyDictionary<string, string>
     {
+        /// <summary>No headers (shared: the dictionary is read-only).</summary>
+        internal static readonly HeaderDictionary Empty = new HeaderDictionary(new string[0], new string[0]);
+
         private readonly string[] _names;
         private readonly string[] _values;
 

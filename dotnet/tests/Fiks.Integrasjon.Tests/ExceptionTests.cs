@@ -115,7 +115,9 @@ namespace Fiks.Integrasjon.Tests
             {
                 FiksTransportException e = Assert.Throws<FiksTransportException>(() => client.GetAccessToken());
                 Assert.Equal(FiksErrorKind.Transport, e.Kind, "Kind");
-                Assert.False(e.HttpStatus.HasValue, "HttpStatus");
+                Assert.Equal(0, e.HttpStatus, "HttpStatus");
+                Assert.Equal("connect", e.Problem, "Problem");
+                Assert.True(e.IsTransient, "IsTransient");
                 NoSecrets(e);
             }
         }
@@ -129,7 +131,8 @@ namespace Fiks.Integrasjon.Tests
             using (var client = new FiksClient(options))
             {
                 FiksTransportException e = Assert.Throws<FiksTransportException>(() => client.GetAccessToken());
-                Assert.Equal(200, e.HttpStatus.GetValueOrDefault(), "HttpStatus of the unreadable answer");
+                Assert.Equal(200, e.HttpStatus, "HttpStatus of the unreadable answer");
+                Assert.Equal("invalid_response", e.Problem, "Problem");
                 NoSecrets(e);
             }
         }
@@ -238,8 +241,24 @@ namespace Fiks.Integrasjon.Tests
             Assert.Equal(401, t.HttpStatus, "HttpStatus");
             Assert.Equal(FiksErrorKind.Api, new FiksApiException("x").Kind, "api");
             Assert.Null(new FiksApiException("x").ErrorId, "ErrorId without a body");
-            Assert.Equal(503, new FiksTransportException("x", 503).HttpStatus.Value, "transport HttpStatus");
+            Assert.Equal(503, new FiksTransportException("x", 503).HttpStatus, "transport HttpStatus");
+            Assert.Equal(0, new FiksTransportException("x", (int?)null).HttpStatus, "transport without a status");
+            Assert.Equal(0, new FiksConfigurationException("x").HttpStatus, "HttpStatus of a hand-made exception");
             Assert.True(new FiksTransportException("x") is FiksException, "one family");
+
+            // The model of a hand-made exception: the kind's name from the native library, nothing else.
+            Assert.Equal("config", new FiksConfigurationException("x").KindName, "KindName config");
+            Assert.Equal("usage", new FiksException(FiksErrorKind.Usage, "x").KindName, "KindName usage");
+            Assert.Equal("internal", new FiksException("x").KindName, "KindName internal");
+            Assert.Equal("invalid_argument", new FiksException(FiksErrorKind.InvalidArgument, "x").KindName, "KindName invalid_argument");
+            Assert.Equal("api", new FiksApiException("x").KindName, "KindName api");
+            var plain = new FiksCertificateException("x");
+            Assert.Null(plain.Problem, "Problem");
+            Assert.Null(plain.Hint, "Hint");
+            Assert.Null(plain.ConfigKey, "ConfigKey");
+            Assert.False(plain.IsTransient, "IsTransient");
+            Assert.Null(plain.RetryAfter, "RetryAfter");
+            Assert.Equal(0, plain.ResponseHeaders.Count, "ResponseHeaders");
         }
     }
 }

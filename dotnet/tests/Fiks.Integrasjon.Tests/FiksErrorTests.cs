@@ -80,5 +80,38 @@ namespace Fiks.Integrasjon.Tests
             FormatException f = Assert.Throws<FormatException>(() => FiksError.Parse("not json"));
             Assert.True(f.Message.Length > 0, "FormatException message");
         }
+
+        [Test(Offline = true)]
+        public void TheGivenStatusDecides()
+        {
+            // issue 13: parse_error(b'{"message":"hei"}') was an "HTTP 0" error, and a 200 body raised.
+            const string hei = "{\"message\":\"hei\"}";
+            FiksError e;
+            Assert.False(FiksError.TryParse(hei, out e), "no status given or in the body");
+            Assert.True(FiksError.TryParse(hei, 400, out e), "with 400");
+            Assert.Equal(400, e.Status.GetValueOrDefault(), "Status is the one given");
+            Assert.Equal("hei", e.Message, "Message");
+            Assert.True(FiksError.TryParse(Encoding.UTF8.GetBytes(hei), 599, out e), "bytes with 599");
+
+            Assert.False(FiksError.TryParse(Body, 200, out e), "a 2xx answer is never an error, whatever the body says");
+            Assert.Null(e, "error after a failed TryParse");
+            Assert.False(FiksError.TryParse(Body, 204, out e), "204");
+            Assert.False(FiksError.TryParse(Body, 302, out e), "3xx");
+            Assert.False(FiksError.TryParse("{\"status\":200,\"message\":\"ok\"}", out e), "a body saying 200");
+            Assert.False(FiksError.TryParse("{\"ukjent\":true}", 500, out e), "not the Fiks shape");
+            Assert.False(FiksError.TryParse("<html>502</html>", 502, out e), "an HTML page");
+            Assert.True(FiksError.TryParse(Body, 0, out e), "0 takes the body's status");
+            Assert.Equal(403, e.Status.GetValueOrDefault(), "the body's status");
+            Assert.True(FiksError.TryParse(Body, 404, out e), "the given status over the body's");
+            Assert.Equal(404, e.Status.GetValueOrDefault(), "the given status");
+
+            FormatException f = Assert.Throws<FormatException>(() => FiksError.Parse(Body, 201));
+            Assert.Contains("400", f.Message, "the reason names the statuses that count");
+            Assert.Equal("hei", FiksError.Parse(hei, 422).Message, "Parse with a status");
+            Assert.Throws<ArgumentOutOfRangeException>(() => FiksError.TryParse(Body, -1, out e), "negative");
+            Assert.Throws<ArgumentOutOfRangeException>(() => FiksError.Parse(Body, 70000), "above 65535");
+            Assert.Throws<ArgumentNullException>(() => FiksError.Parse(null, 404), "null");
+            Assert.False(FiksError.TryParse((byte[])null, 404, out e), "null bytes");
+        }
     }
 }

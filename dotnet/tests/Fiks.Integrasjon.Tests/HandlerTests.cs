@@ -88,7 +88,8 @@ namespace Fiks.Integrasjon.Tests
                 {
                     Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode, "status/404");
                     FiksError error;
-                    Assert.True(FiksError.TryParse(await notFound.Content.ReadAsByteArrayAsync(), out error), "TryParse");
+                    Assert.True(FiksError.TryParse(await notFound.Content.ReadAsByteArrayAsync(), (int)notFound.StatusCode, out error), "TryParse");
+                    Assert.Equal(404, error.Status.GetValueOrDefault(), "Status");
                     Assert.NotNull(error.ErrorId, "ErrorId");
                     Assert.Equal("MOCK_FEIL", error.ErrorCode, "ErrorCode");
                 }

@@ -1,12 +1,26 @@
 using System;
+using System.Collections.Generic;
 
 namespace Fiks.Integrasjon.Native
 {
     /// <summary>Everything a <c>fiks_error*</c> says, copied into managed memory.</summary>
     internal sealed class NativeErrorInfo
     {
+        /// <summary>The response headers an error keeps (core <c>ResponseHeaders::NAMES</c>; the C ABI
+        /// looks them up by name and has no list of them), in the spelling <see cref="FiksException.ResponseHeaders"/> uses.</summary>
+        internal static readonly string[] KeptHeaders = { "Retry-After", "Location", "WWW-Authenticate" };
+
+        private static readonly byte[][] KeptHeaderNames = Array.ConvertAll(KeptHeaders, n => Utf8.ToNative(n, "name"));
+
         internal FiksErrorKind Kind;
+        internal string KindName;
         internal string Message;
+        internal string Hint;
+        internal string Problem;
+        internal string ConfigKey;
+        internal bool IsTransient;
+        internal TimeSpan? RetryAfter;
+        internal HeaderDictionary Headers = HeaderDictionary.Empty;
         internal int HttpStatus;
         internal string ErrorId;
         internal string ErrorCode;
@@ -26,6 +40,7 @@ namespace Fiks.Integrasjon.Native
         {
             var info = new NativeErrorInfo();
             info.Kind = KindOf(status);
+            info.KindName = Utf8.FromNative(NativeMethods.fiks_status_name(status));
             if (error == null || error.IsInvalid)
             {
                 info.Message = "libfiks_integrasjon reported " + status + " without an error description.";
@@ -36,6 +51,18 @@ namespace Fiks.Integrasjon.Native
             {
                 info.Message = "libfiks_integrasjon reported " + status + ".";
             }
+            info.Hint = Utf8.FromNative(NativeMethods.fiks_error_hint(error));
+            info.Problem = Utf8.FromNative(NativeMethods.fiks_error_problem(error));
+            info.ConfigKey = Utf8.FromNative(NativeMethods.fiks_error_config_key(error));
+            info.IsTransient = NativeMethods.fiks_error_is_transient(error);
+            ulong retryMs;
+            if (NativeMethods.fiks_error_retry_after_ms(error, out retryMs))
+            {
+                info.RetryAfter = retryMs >= (ulong)TimeSpan.MaxValue.TotalMilliseconds
+                    ? TimeSpan.MaxValue
+                    : TimeSpan.FromTicks((long)retryMs * TimeSpan.TicksPerMillisecond);
+            }
+            info.Headers = ReadHeaders(error);
             info.HttpStatus = NativeMethods.fiks_error_http_status(error);
             info.ErrorId = Utf8.FromNative(NativeMethods.fiks_error_id(error));
             info.ErrorCode = Utf8.FromNative(NativeMethods.fiks_error_code(error));
@@ -63,6 +90,27 @@ namespace Fiks.Integrasjon.Native
             IntPtr body = NativeMethods.fiks_error_body(error, out len);
             info.Body = body == IntPtr.Zero ? null : Utf8.CopyBytes(body, len);
             return info;
+        }
+
+        private static HeaderDictionary ReadHeaders(ErrorHandle error)
+        {
+            List<string> names = null;
+            List<string> values = null;
+            for (int i = 0; i < KeptHeaders.Length; i++)
+            {
+                string value = Utf8.FromNative(NativeMethods.fiks_error_header(error, KeptHeaderNames[i]));
+                if (value != null)
+                {
+                    if (names == null)
+                    {
+                        names = new List<string>();
+                        values = new List<string>();
+                    }
+                    names.Add(KeptHeaders[i]);
+                    values.Add(value);
+                }
+            }
+            return names == null ? HeaderDictionary.Empty : new HeaderDictionary(names.ToArray(), values.ToArray());
         }
 
         internal static FiksErrorKind KindOf(FiksStatus status)
@@ -125,21 +173,30 @@ namespace Fiks.Integrasjon.Native
         /// <summary>The mapping from kind to exception type.</summary>
         internal static FiksException Create(NativeErrorInfo info)
         {
+            FiksException e;
             switch (info.Kind)
             {
                 case FiksErrorKind.Configuration:
-                    return new FiksConfigurationException(info.Message);
+                    e = new FiksConfigurationException(info.Message);
+                    break;
                 case FiksErrorKind.Certificate:
-                    return new FiksCertificateException(info.Message);
+                    e = new FiksCertificateException(info.Message);
+                    break;
                 case FiksErrorKind.Token:
-                    return new FiksTokenException(info.Message, info.HttpStatus, info.OAuthError, info.OAuthDescription, info.MaskinportenCode);
+                    e = new FiksTokenException(info.Message, info.HttpStatus, info.OAuthError, info.OAuthDescription, info.MaskinportenCode);
+                    break;
                 case FiksErrorKind.Api:
-                    return new FiksApiException(info.Message, new FiksError(info));
+                    e = new FiksApiException(info.Message, new FiksError(info));
+                    break;
                 case FiksErrorKind.Transport:
-                    return new FiksTransportException(info.Message, info.HttpStatus == 0 ? (int?)null : info.HttpStatus);
+                    e = new FiksTransportException(info.Message);
+                    break;
                 default:
-                    return new FiksException(info.Kind, info.Message);
+                    e = new FiksException(info.Kind, info.Message);
+                    break;
             }
+            e.SetModel(info);
+            return e;
         }
     }
 }

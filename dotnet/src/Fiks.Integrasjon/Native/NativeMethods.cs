@@ -15,7 +15,10 @@
 //   over by ErrorMapper.Check (a handle only when a call failed), the `fiks_headers*` that
 //   FiksClient.GetHeaders reads and frees in one try/finally on one thread, and the
 //   `fiks_request*` that FiksClient.Send builds, sends and frees the same way.
-// - `size_t` is UIntPtr, `uint16_t` is ushort, C `bool` is one byte (UnmanagedType.I1).
+// - `size_t` is UIntPtr, `uint16_t` is ushort, `uint64_t` is ulong, C `bool` is one byte
+//   (UnmanagedType.I1), C enums (`fiks_status`, `fiks_log_level`) are int-sized C# enums.
+// - the one callback (`fiks_log_callback`) is the LogCallback delegate; FiksLog keeps the one
+//   instance it passes in a static field, so the native side never calls a collected delegate.
 using System;
 using System.Runtime.InteropServices;
 
@@ -33,6 +36,21 @@ namespace Fiks.Integrasjon.Native
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern void fiks_string_free(IntPtr str);
+
+        /// <summary>A static string ("config", "token", …; "unknown" for other values): never freed.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_status_name(FiksStatus status);
+
+        // ---- log -----------------------------------------------------------------------------
+
+        /// <summary>A NULL <paramref name="callback"/> turns logging off. The delegate passed must stay
+        /// reachable for as long as the native side may call it (FiksLog keeps it in a static field).</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_set_log_callback(LogCallback callback, IntPtr user_data, FiksLogLevel max_level, out IntPtr error_out);
+
+        /// <summary>The C <c>fiks_log_callback</c>: <c>target</c> and <c>message</c> are borrowed for the call only.</summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate void LogCallback(FiksLogLevel level, IntPtr target, IntPtr message, IntPtr user_data);
 
         // ---- config --------------------------------------------------------------------------
 
@@ -201,13 +219,34 @@ namespace Fiks.Integrasjon.Native
         internal static extern IntPtr fiks_error_mp_code(ErrorHandle error);
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_error_hint(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_error_problem(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_error_config_key(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        [return: MarshalAs(UnmanagedType.I1)]
+        internal static extern bool fiks_error_is_transient(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_error_header(ErrorHandle error, byte[] name);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        [return: MarshalAs(UnmanagedType.I1)]
+        internal static extern bool fiks_error_retry_after_ms(ErrorHandle error, out ulong ms_out);
+
+        /// <summary>A <c>const uint8_t*</c> of <c>*len_out</c> bytes, or NULL.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern IntPtr fiks_error_body(ErrorHandle error, out UIntPtr len_out);
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern void fiks_error_free(IntPtr error);
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern FiksStatus fiks_parse_error(byte[] body, UIntPtr len, out ErrorHandle error_out);
+        internal static extern FiksStatus fiks_parse_error(byte[] body, UIntPtr len, ushort http_status, out ErrorHandle error_out);
     }
 
     /// <summary>The C enum <c>fiks_status</c>; values are fixed by ABI.md and never reused.</summary>

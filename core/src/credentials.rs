@@ -283,7 +283,7 @@ fn load_pkcs12(data: &[u8], password: &str) -> Result<ChainAndKey> {
         match e {
             E::MacError(_) | E::UnpadError | E::Pkcs5Error(_) => Error::cert(
                 P::WrongPassword,
-                "the PKCS#12 file cannot be opened with this password: check `certificate_password`",
+                "the PKCS#12 file cannot be opened with this password (`certificate_password`)",
             ),
             _ => {
                 Error::cert(P::NotACertificate, format!("the file is neither a PKCS#12 (.p12/.pfx) file nor PEM ({e})"))
@@ -352,7 +352,7 @@ fn pem_key_to_pkcs8(data: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>> {
         let doc = info.decrypt(password).map_err(|_| {
             Error::cert(
                 P::WrongPassword,
-                "the encrypted private key cannot be opened with this password: check `certificate_password`",
+                "the encrypted private key cannot be opened with this password (`certificate_password`)",
             )
         })?;
         return Ok(Zeroizing::new(doc.as_bytes().to_vec()));

@@ -137,6 +137,9 @@ pub struct PkiFiles {
     pub key_encrypted_pem: PathBuf,
     /// `ca.pem`: the root CA certificate (the trust anchor, also for the mock's TLS).
     pub ca_pem: PathBuf,
+    /// `virksomhet-expired.p12`: like `virksomhet.p12` (same key and password), but the
+    /// certificate's validity ended a day ago — for testing how a client reports it.
+    pub p12_expired: PathBuf,
 }
 
 /// A generated test PKI: root CA → intermediate CA → leaf with an orgnr, plus its private key.
@@ -587,6 +590,7 @@ impl Pki {
             key_pkcs1_pem: dir.join("key-pkcs1.pem"),
             key_encrypted_pem: dir.join("key-encrypted.pem"),
             ca_pem: dir.join("ca.pem"),
+            p12_expired: dir.join("virksomhet-expired.p12"),
         };
         write_secret(&files.p12, &self.try_p12(false)?)?;
         write_secret(&files.p12_legacy, &self.try_p12(true)?)?;
@@ -597,6 +601,15 @@ impl Pki {
         write_secret(&files.key_pkcs1_pem, self.key_pkcs1_pem().as_bytes())?;
         write_secret(&files.key_encrypted_pem, self.try_key_pkcs8_encrypted_pem()?.as_bytes())?;
         std::fs::write(&files.ca_pem, self.ca_pem())?;
+        let now = SystemTime::now();
+        let expired = self
+            .try_leaf_variant(LeafOptions {
+                not_before: Some(now - 30 * DAY),
+                not_after: Some(now - DAY),
+                ..Default::default()
+            })
+            .map_err(io::Error::other)?;
+        write_secret(&files.p12_expired, &expired.try_p12(false)?)?;
         Ok(files)
     }
 

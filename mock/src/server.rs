@@ -313,6 +313,7 @@ impl MockServer {
             "key_pkcs1_pem": p(&files.key_pkcs1_pem),
             "key_encrypted_pem": p(&files.key_encrypted_pem),
             "ca_pem": p(&files.ca_pem),
+            "p12_expired": p(&files.p12_expired),
             "password": self.shared.pki.password(),
             "orgnr": self.shared.pki.orgnr(),
             "kid": self.shared.pki.kid(),

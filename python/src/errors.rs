@@ -40,7 +40,7 @@ pub(crate) fn to_py(e: Error) -> PyErr {
 /// Like [`to_py`], chaining what the client's `person_token` callable raised as the cause of
 /// the `TokenError` the core reports for it.
 pub(crate) fn to_py_with(e: Error, failure: &ProviderFailure) -> PyErr {
-    let provider_failed = e.as_token().is_some_and(|t| t.error == "person_token_provider");
+    let provider_failed = matches!(e, Error::PersonToken { .. });
     let err = to_py(e);
     if provider_failed && let Some(cause) = failure.lock().ok().and_then(|mut f| f.take()) {
         Python::attach(|py| err.set_cause(py, Some(cause)));
@@ -96,6 +96,12 @@ pub(crate) fn exception<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, 
             kw.set_item("mp_code", &t.mp_code)?;
         }
         Error::Api(a) => api_fields(py, &kw, a)?,
+        // Maskinporten was not asked: no HTTP status; `error` names the source that failed.
+        Error::PersonToken { message } => {
+            kw.set_item("status", 0)?;
+            kw.set_item("error", "person_token_provider")?;
+            kw.set_item("description", message)?;
+        }
         Error::Transport { problem, status, .. } => {
             kw.set_item("problem", snake(&format!("{problem:?}")))?;
             kw.set_item("status", status)?;

@@ -129,7 +129,17 @@ async fn prints_where_everything_is_and_exits_when_stdin_closes() {
     assert_eq!(keys, KEYS);
     assert_eq!(s(&info, "dir"), d);
     assert_eq!(s(&info, "config"), dir.path().join("fiks.toml").to_str().unwrap());
-    for k in ["config", "p12", "p12_expired", "p12_legacy", "chain_pem", "key_pem", "key_pkcs1_pem", "key_encrypted_pem", "ca_pem"] {
+    for k in [
+        "config",
+        "p12",
+        "p12_expired",
+        "p12_legacy",
+        "chain_pem",
+        "key_pem",
+        "key_pkcs1_pem",
+        "key_encrypted_pem",
+        "ca_pem",
+    ] {
         assert!(std::path::Path::new(s(&info, k)).is_file(), "{k}");
     }
     assert_eq!((s(&info, "password"), s(&info, "orgnr"), s(&info, "kid")), ("mock-passord", "910000001", "mock-kid-1"));

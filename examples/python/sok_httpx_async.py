@@ -21,7 +21,7 @@ async def main(config: str) -> None:
             print("sok", repr(search), "->", answer.status_code, len(answer.content), "bytes")
         print("token requests:", client.stats()["token_requests"])
         refused = await http.get(client.fiks_base_url + "status/403")
-    error = fiks.parse_error(refused.content)
+    error = fiks.parse_error(refused.content, refused.status_code)
     if error is not None:
         print("Fiks error:", error.status, "ErrorId", error.error_id)
 

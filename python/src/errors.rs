@@ -141,17 +141,24 @@ pub(crate) fn json_to_py<'py>(py: Python<'py>, v: &serde_json::Value) -> PyResul
     loads.call1((PyString::new(py, &v.to_string()),))
 }
 
-/// `fiks_integrasjon.parse_error(body)`: the `ApiError` a Fiks error body describes, for bodies
-/// obtained elsewhere, or `None` when the body is not one.
+/// `fiks_integrasjon.parse_error(body, status=None)`: the `ApiError` a Fiks error body
+/// describes, for bodies obtained elsewhere, or `None` when it is not one. `status` is the
+/// answer's HTTP status (else the body's own `status` is used); only 400-599 with the Fiks
+/// shape is an error, so a 2xx body never is.
 #[pyfunction]
-pub(crate) fn parse_error<'py>(py: Python<'py>, body: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+#[pyo3(signature = (body, status=None))]
+pub(crate) fn parse_error<'py>(
+    py: Python<'py>,
+    body: &Bound<'py, PyAny>,
+    status: Option<u16>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     let bytes: Vec<u8> = if let Ok(s) = body.cast::<PyString>() {
         s.to_cow()?.as_bytes().to_vec()
     } else {
         body.extract()
             .map_err(|_| pyo3::exceptions::PyTypeError::new_err("parse_error() takes the body as bytes or str"))?
     };
-    fiks_integrasjon::error_from_body(&bytes, None).map(|e| exception(py, &e)).transpose()
+    fiks_integrasjon::error_from_body(&bytes, status).map(|e| exception(py, &e)).transpose()
 }
 
 #[cfg(test)]

@@ -129,7 +129,12 @@ def test_parse_error() -> None:
     assert err.extra == {"nytt": "felt"}
     assert err.timestamp == 1637218198035
     assert fiks.parse_error(body.decode()) is not None
-    assert fiks.parse_error(b'{"errorJson": "{\\"a\\": [1, 2]}"}').error_json == {"a": [1, 2]}  # type: ignore[union-attr]
+    assert fiks.parse_error(b'{"message": "m", "errorJson": "{\\"a\\": [1, 2]}"}', 400).error_json == {"a": [1, 2]}  # type: ignore[union-attr]
+    # issue 13: the status decides; a 2xx body is never an error, and a bare message needs one.
+    assert fiks.parse_error(b'{"message": "hei"}') is None
+    assert fiks.parse_error(b'{"message": "hei"}', 200) is None
+    hei = fiks.parse_error(b'{"message": "hei"}', status=409)
+    assert isinstance(hei, fiks.ApiError) and hei.status == 409
     assert fiks.parse_error(b"<html>502 Bad Gateway</html>") is None
     assert fiks.parse_error(b"") is None
     with pytest.raises(TypeError):

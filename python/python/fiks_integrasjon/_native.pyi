@@ -291,7 +291,12 @@ class CertificateInfo:
     @property
     def self_signed(self) -> bool: ...
 
-def parse_error(body: Union[bytes, bytearray, str]) -> Optional[ApiError]:
-    """The ``ApiError`` a Fiks error body describes, or ``None`` when it is not one."""
+def parse_error(body: Union[bytes, bytearray, str], status: Optional[int] = None) -> Optional[ApiError]:
+    """The ``ApiError`` a Fiks error body describes, or ``None`` when it is not one.
+
+    ``status`` is the answer's HTTP status (else the body's own ``status`` is used): only a
+    status of 400-599 with the Fiks shape (``errorId``, ``message`` or ``error``) is an error,
+    so a 2xx body never is.
+    """
 
 def _refresh_logging() -> None: ...

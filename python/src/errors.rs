@@ -2,22 +2,25 @@
 //!
 //! The classes are defined in Python (`fiks_integrasjon/_errors.py`, so they are ordinary,
 //! picklable, documented exception classes); this module imports them once and constructs them
-//! with keyword arguments carrying every structured field:
+//! with keyword arguments carrying every field of the core's error model. Every class gets
+//! `kind`, `hint`, `problem`, `config_key`, `status`, `transient`, `retry_after` and
+//! `response_headers` (each from the core's accessor of the same meaning, so the rule behind
+//! each is written once, in core); besides those:
 //!
-//! | core kind | Python class | fields (besides `kind`, `hint`) |
+//! | core kind | Python class | own fields |
 //! |---|---|---|
 //! | `Config` | `ConfigError` | `key` |
-//! | `Certificate` | `CertificateError` | `problem` |
-//! | `Token` | `TokenError` | `status`, `error`, `description`, `error_uri`, `mp_code` |
-//! | `Api` | `ApiError` | `status`, `error_id`, `error_code`, `error_json`, `message`, `path`, `original_path`, `timestamp`, `error`, `extra`, `body`, `integrasjon_refused` |
-//! | `Transport` | `TransportError` | `problem`, `status` |
+//! | `Certificate` | `CertificateError` | |
+//! | `Token` | `TokenError` | `error`, `description`, `error_uri`, `mp_code` |
+//! | `Api` | `ApiError` | `error_id`, `error_code`, `error_json`, `message`, `path`, `original_path`, `timestamp`, `error`, `extra`, `body`, `integrasjon_refused`, `person_token` |
+//! | `Transport` | `TransportError` | |
 //! | `Usage` | `UsageError` | |
 
 use fiks_integrasjon::{ApiError, Error, ErrorKind};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyModule, PyString};
+use pyo3::types::{PyBytes, PyDict, PyList, PyModule, PyString};
 
 use crate::config::ProviderFailure;
 
@@ -61,35 +64,26 @@ pub(crate) fn class_name(kind: ErrorKind) -> &'static str {
     }
 }
 
-/// A `CamelCase` `Debug` name as the `snake_case` string Python code compares with.
-fn snake(debug_name: &str) -> String {
-    let mut s = String::with_capacity(debug_name.len() + 4);
-    for (i, c) in debug_name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                s.push('_');
-            }
-            s.push(c.to_ascii_lowercase());
-        } else {
-            s.push(c);
-        }
-    }
-    s
-}
-
 /// Builds (without raising) the exception instance for `e`.
 pub(crate) fn exception<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyAny>> {
     static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
     let module = MODULE.get_or_try_init(py, || py.import(ERRORS_MODULE).map(Bound::unbind))?.bind(py);
     let class = module.getattr(class_name(e.kind()))?;
     let kw = PyDict::new(py);
+    // The fields every error has, from the core's one error model.
     kw.set_item("kind", e.kind().as_str())?;
     kw.set_item("hint", e.hint())?;
+    kw.set_item("problem", e.problem())?;
+    kw.set_item("config_key", e.config_key())?;
+    kw.set_item("status", e.http_status())?;
+    kw.set_item("transient", e.is_transient())?;
+    kw.set_item("retry_after", e.retry_after().map(|d| d.as_secs_f64()))?;
+    if let Some(h) = e.response_headers() {
+        kw.set_item("response_headers", PyList::new(py, h.iter())?)?;
+    }
     match e {
         Error::Config { key, .. } => kw.set_item("key", key)?,
-        Error::Certificate { problem, .. } => kw.set_item("problem", snake(&format!("{problem:?}")))?,
         Error::Token(t) => {
-            kw.set_item("status", t.status)?;
             kw.set_item("error", &t.error)?;
             kw.set_item("description", &t.description)?;
             kw.set_item("error_uri", &t.error_uri)?;
@@ -102,19 +96,15 @@ pub(crate) fn exception<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, 
             kw.set_item("error", "person_token_provider")?;
             kw.set_item("description", message)?;
         }
-        Error::Transport { problem, status, .. } => {
-            kw.set_item("problem", snake(&format!("{problem:?}")))?;
-            kw.set_item("status", status)?;
-        }
         _ => {}
     }
     class.call((e.to_string(),), Some(&kw))
 }
 
 fn api_fields(py: Python<'_>, kw: &Bound<'_, PyDict>, a: &ApiError) -> PyResult<()> {
-    kw.set_item("status", a.status)?;
     kw.set_item("body", PyBytes::new(py, &a.raw))?;
     kw.set_item("integrasjon_refused", a.integrasjon_refused)?;
+    kw.set_item("person_token", a.person_token)?;
     let Some(b) = &a.body else {
         return Ok(());
     };
@@ -285,16 +275,51 @@ mod tests {
     }
 
     #[test]
+    fn the_common_fields_come_from_the_core_model() {
+        with_python(|py| {
+            let e = exception(
+                py,
+                &Error::Certificate {
+                    problem: CertificateProblem::Expired,
+                    key: "certificate",
+                    message: "utløpt".into(),
+                },
+            )
+            .unwrap();
+            assert_eq!(attr::<String>(&e, "problem"), "expired");
+            assert_eq!(attr::<String>(&e, "config_key"), "certificate");
+            assert!(!attr::<bool>(&e, "transient"));
+            assert!(attr::<Option<u16>>(&e, "status").is_none());
+            assert!(attr::<Option<f64>>(&e, "retry_after").is_none());
+            assert_eq!(e.getattr("response_headers").unwrap().len().unwrap(), 0);
+
+            let busy = Error::Api(Box::new(ApiError {
+                status: 503,
+                raw: b"<html>".to_vec(),
+                headers: fiks_integrasjon::ResponseHeaders { retry_after: Some("7".into()), ..Default::default() },
+                ..Default::default()
+            }));
+            let e = exception(py, &busy).unwrap();
+            assert!(attr::<bool>(&e, "transient"));
+            assert_eq!(attr::<String>(&e, "problem"), "not_a_fiks_error");
+            assert_eq!(attr::<f64>(&e, "retry_after"), 7.0);
+            let headers = e.getattr("response_headers").unwrap();
+            assert_eq!(headers.get_item("Retry-After").unwrap().extract::<String>().unwrap(), "7");
+            assert_eq!(attr::<String>(&e, "hint"), busy.hint().unwrap());
+
+            let e = exception(py, &Error::PersonToken { message: "borte".into() }).unwrap();
+            assert!(is_instance(&e, "TokenError"));
+            assert_eq!(attr::<u16>(&e, "status"), 0);
+            assert_eq!(attr::<String>(&e, "problem"), "person_token_provider");
+            assert_eq!(attr::<String>(&e, "error"), "person_token_provider");
+        })
+    }
+
+    #[test]
     fn to_py_raises_the_instance() {
         with_python(|py| {
             let err = to_py(Error::Usage { message: "x".into() });
             assert!(is_instance(err.value(py).as_any(), "UsageError"));
         })
-    }
-
-    #[test]
-    fn snake_names() {
-        assert_eq!(snake("NotYetValid"), "not_yet_valid");
-        assert_eq!(snake("Tls"), "tls");
     }
 }

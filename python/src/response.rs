@@ -4,18 +4,30 @@
 use fiks_integrasjon::FiksResponse;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3::types::{PyBytes, PyList};
 
 /// A 2xx answer: `status`, `headers`, `content`, `text`, `json()`.
 #[pyclass(module = "fiks_integrasjon", name = "Response", frozen)]
 pub(crate) struct PyResponse {
     inner: FiksResponse,
+    /// The `Headers` mapping, built on first use.
+    headers: PyOnceLock<Py<PyAny>>,
 }
 
 impl PyResponse {
     pub(crate) fn new(inner: FiksResponse) -> PyResponse {
-        PyResponse { inner }
+        PyResponse { inner, headers: PyOnceLock::new() }
     }
+}
+
+/// `fiks_integrasjon.Headers` built from `(name, value)` pairs.
+pub(crate) fn headers_mapping<'py, 'a>(
+    py: Python<'py>,
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> PyResult<Bound<'py, PyAny>> {
+    static HEADERS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let class = HEADERS.import(py, "fiks_integrasjon._headers", "Headers")?;
+    class.call1((PyList::new(py, pairs)?,))
 }
 
 #[pymethods]
@@ -32,17 +44,15 @@ impl PyResponse {
         (200..300).contains(&self.inner.status)
     }
 
-    /// The response headers, names in lower case; repeated headers are joined with `", "`.
+    /// The response headers as a read-only, case-insensitive `Headers` mapping (like those of
+    /// `requests` and `httpx`): `r.headers["Content-Type"]`; a repeated header reads as its
+    /// values joined with `", "`, `r.headers.get_list(name)` gives them apart.
     #[getter]
-    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        for (name, value) in &self.inner.headers {
-            match d.get_item(name)? {
-                Some(prev) => d.set_item(name, format!("{}, {value}", prev.cast::<PyString>()?.to_cow()?))?,
-                None => d.set_item(name, value)?,
-            }
-        }
-        Ok(d)
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let h = self.headers.get_or_try_init(py, || {
+            headers_mapping(py, self.inner.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()))).map(Bound::unbind)
+        })?;
+        Ok(h.bind(py).clone())
     }
 
     /// One header's value (case-insensitive name), or `default`.

@@ -286,3 +286,31 @@ def test_calls_from_other_threads_still_work(client: fiks.Client) -> None:
     t.start()
     t.join(60)
     assert results == [200]
+
+
+def test_response_headers_are_a_case_insensitive_mapping(client: fiks.Client) -> None:
+    r = client.request("GET", "/echo")
+    h = r.headers
+    assert isinstance(h, fiks.Headers) and h is r.headers  # built once per response
+    assert h["Content-Type"] == h["content-type"] == h.get("CONTENT-TYPE") == r.header("content-type")
+    assert "Content-Type" in h and "x-mangler" not in h and h.get("x-mangler") is None
+    assert all(name == name.lower() for name in h)
+    with pytest.raises(TypeError):
+        h["x"] = "y"  # type: ignore[index]
+    with pytest.raises(KeyError):
+        h["x-mangler"]
+
+
+def test_headers_mapping_behaves_like_requests_and_httpx() -> None:
+    import doctest
+
+    import fiks_integrasjon._headers as module
+
+    assert doctest.testmod(module).failed == 0
+    h = fiks.Headers([("Set-Cookie", "a=1"), ("set-cookie", "b=2"), ("X-En", "1")])
+    assert h["SET-COOKIE"] == "a=1, b=2" and h.get_list("set-cookie") == ["a=1", "b=2"]
+    assert h == {"x-en": "1", "Set-Cookie": "a=1, b=2"} and len(h) == 2
+    assert h.multi_items()[0] == ("Set-Cookie", "a=1")
+    assert fiks.Headers({"A": "1"}) == fiks.Headers([("a", "1")])
+    with pytest.raises(TypeError):
+        fiks.Headers([("a", 1)])  # type: ignore[list-item]

@@ -31,7 +31,10 @@ def test_certificate_error_wrong_password(mock: Mock) -> None:
         fiks.Client(**mock.kwargs(certificate_password="feil-passord-123"))
     assert e.value.problem == "wrong_password"
     assert e.value.hint == "check `certificate_password`"
+    assert e.value.config_key == "certificate_password"
+    assert e.value.status is None and e.value.transient is False and e.value.retry_after is None
     assert "feil-passord-123" not in str(e.value)
+    assert e.value.hint not in str(e.value)  # the hint is never part of the message
 
 
 def test_certificate_error_unreadable(mock: Mock, tmp_path: Path) -> None:
@@ -55,6 +58,9 @@ def test_token_error_fields(mock: Mock) -> None:
     assert err.description
     assert err.kind == "token"
     assert err.hint
+    assert err.problem == "maskinporten_refused" and err.transient is False
+    assert err.mp_code == "MP-100"
+    assert err.hint not in str(err)
 
 
 def test_token_error_invalid_scope(mock: Mock) -> None:
@@ -80,6 +86,24 @@ def test_api_error_fields(client: fiks.Client) -> None:
     assert isinstance(err.body, bytes) and err.error_id.encode() in err.body
     assert err.kind == "api"
     assert err.error_id in str(err)
+    assert err.problem is None and err.transient is False and err.config_key is None
+    assert err.person_token is False
+    assert err.hint and "fiks_base_url" in err.hint
+
+
+def test_api_error_keeps_retry_after_and_is_transient(mock: Mock) -> None:
+    c = fiks.Client(**mock.kwargs(max_retries=0))
+    mock.fault("fiks", "429:7")
+    with pytest.raises(fiks.ApiError) as e:
+        c.request("GET", "/echo")
+    err = e.value
+    assert err.status == 429 and err.transient is True
+    assert err.retry_after == 7.0
+    assert err.response_headers["Retry-After"] == "7"
+    assert err.response_headers.get("retry-after") == "7"
+    assert "Retry-After" in err.response_headers and len(err.response_headers) == 1
+    again = pickle.loads(pickle.dumps(err))
+    assert (again.retry_after, again.transient, again.response_headers) == (7.0, True, {"retry-after": "7"})
 
 
 def test_api_error_pickles(client: fiks.Client) -> None:
@@ -102,6 +126,8 @@ def test_api_error_from_a_body_that_is_not_fiks(client: fiks.Client, mock: Mock)
     assert e.value.status == 502
     assert e.value.error_id is None and e.value.error_json is None
     assert b"<html" in e.value.body.lower()
+    assert e.value.problem == "not_a_fiks_error" and e.value.transient is True
+    assert e.value.hint and "errorId" not in e.value.hint
 
 
 def test_retryable_failures_are_retried(client: fiks.Client, mock: Mock) -> None:
@@ -156,6 +182,7 @@ def test_transport_error_connect(mock: Mock) -> None:
         c.access_token()
     assert e.value.problem == "connect"
     assert e.value.kind == "transport"
+    assert e.value.transient is True
 
 
 def test_transport_error_timeout(mock: Mock) -> None:
@@ -164,6 +191,16 @@ def test_transport_error_timeout(mock: Mock) -> None:
     with pytest.raises(fiks.TransportError) as e:
         c.access_token()
     assert e.value.problem == "timeout"
+    assert e.value.transient is True
+
+
+def test_every_exception_pickles_with_the_whole_model(mock: Mock) -> None:
+    with pytest.raises(fiks.CertificateError) as e:
+        fiks.Client(**mock.kwargs(certificate_password="feil"))
+    again = pickle.loads(pickle.dumps(e.value))
+    fields = ("kind", "problem", "hint", "config_key", "status", "transient", "retry_after", "response_headers")
+    assert [getattr(again, f) for f in fields] == [getattr(e.value, f) for f in fields]
+    assert str(again) == str(e.value) and type(again) is fiks.CertificateError
 
 
 def test_usage_error_after_close(mock: Mock) -> None:

@@ -26,7 +26,7 @@ def test_token_requests_are_logged_at_debug(mock: Mock, caplog: pytest.LogCaptur
     r = next(r for r in records if "requesting a Maskinporten token" in r.getMessage())
     assert r.levelno == logging.DEBUG
     assert r.fiks_target.startswith("fiks_integrasjon")  # type: ignore[attr-defined]
-    assert r.fiks_fields["scope"] == "ks:fiks"  # type: ignore[attr-defined]
+    assert r.fiks_fields["key"] == "scope=ks:fiks"  # type: ignore[attr-defined]
     assert r.pathname.endswith(".rs") and r.lineno > 0
     text = _all_text(caplog) + repr(c)
     for secret in secrets_of(mock, token):
@@ -67,3 +67,25 @@ def test_events_from_the_runtime_thread(mock: Mock, caplog: pytest.LogCaptureFix
     warning = next(r for r in caplog.records if "background token renewal failed" in r.getMessage())
     assert warning.levelno == logging.WARNING
     assert warning.thread != threading.get_ident()  # emitted on the runtime thread
+
+
+def test_info_shows_token_fetches_retries_and_final_failures(mock: Mock, caplog: pytest.LogCaptureFixture) -> None:
+    """issue 13: at INFO the logger tells the story of a call without the DEBUG detail."""
+    caplog.set_level(logging.INFO, logger="fiks_integrasjon")
+    c = fiks.Client(**mock.kwargs(max_retries=1))
+    token = c.access_token()
+    mock.fault("fiks", "503", times=2)  # the first try and its one retry
+    with pytest.raises(fiks.ApiError):
+        c.request("GET", "/echo")
+    records = [r for r in caplog.records if r.name == "fiks_integrasjon"]
+    assert records and all(r.levelno >= logging.INFO for r in records)
+    fetched = [r for r in records if "lifetime_s" in r.fiks_fields]  # type: ignore[attr-defined]
+    assert len(fetched) == 1 and fetched[0].levelno == logging.INFO
+    assert "ks:fiks" in fetched[0].fiks_fields["key"]  # type: ignore[attr-defined]
+    retried = [r for r in records if "delay_ms" in r.fiks_fields]  # type: ignore[attr-defined]
+    assert len(retried) == 1 and retried[0].fiks_fields["attempt"] == "1"  # type: ignore[attr-defined]
+    failed = [r for r in records if r.fiks_fields.get("status") == "503"]  # type: ignore[attr-defined]
+    assert failed and failed[-1].fiks_fields.get("attempts") == "2"  # type: ignore[attr-defined]
+    text = _all_text(caplog)
+    for secret in secrets_of(mock, token):
+        assert secret not in text

@@ -17,6 +17,8 @@ keys, with their kinds.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ._auth import RequestsAuth
 from ._errors import (
     ApiError,
@@ -27,14 +29,20 @@ from ._errors import (
     TransportError,
     UsageError,
 )
+from ._headers import Headers
 from ._native import CONFIG_KEYS, CertificateInfo, Client, ConfigKey, Response, Token, __version__, parse_error
+
+if TYPE_CHECKING:
+    from ._httpx import HttpxAuth
 
 __all__ = [
     "Client",
     "Response",
     "Token",
     "CertificateInfo",
+    "Headers",
     "RequestsAuth",
+    "HttpxAuth",
     "parse_error",
     "CONFIG_KEYS",
     "ConfigKey",
@@ -47,3 +55,43 @@ __all__ = [
     "UsageError",
     "__version__",
 ]
+
+# Every public class and function reports this package as its module, so tracebacks, reprs
+# and pickles show ``fiks_integrasjon.ApiError``, not the private module that defines it (the
+# native classes say so themselves: ``#[pyclass(module = "fiks_integrasjon")]``).
+for _public in (
+    RequestsAuth,
+    Headers,
+    FiksError,
+    ConfigError,
+    CertificateError,
+    TokenError,
+    ApiError,
+    TransportError,
+    UsageError,
+    parse_error,
+):
+    _public.__module__ = __name__
+del _public
+
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        """``HttpxAuth`` is imported on first use: only then is ``httpx`` needed."""
+        if name != "HttpxAuth":
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        try:
+            from ._httpx import HttpxAuth
+        except ImportError as e:
+            missing = e
+
+            class HttpxAuth:
+                """Needs ``httpx`` (``pip install httpx``), which is not installed."""
+
+                def __init__(self, *args: object, **kwargs: object) -> None:
+                    raise ImportError("fiks_integrasjon.HttpxAuth needs httpx: pip install httpx") from missing
+
+        HttpxAuth.__module__ = __name__
+        globals()["HttpxAuth"] = HttpxAuth
+        return HttpxAuth

@@ -1,12 +1,18 @@
 """The exceptions of fiks_integrasjon: one base class, one subclass per kind of failure.
 
-The native layer raises these with every structured field filled in; messages never hold a
-secret (password, key, access token, integrasjon password).
+The native layer raises these with every field of the core's error model filled in (the same
+fields the C and .NET bindings expose); messages never hold a secret (password, key, access
+token, integrasjon password), and the hint is never part of the message.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, Iterable, Mapping, Optional, Tuple, TypedDict, Union
+
+from ._headers import Headers
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "FiksError",
@@ -18,6 +24,33 @@ __all__ = [
     "UsageError",
 ]
 
+#: What ``response_headers=`` takes: a mapping, ``(name, value)`` pairs, or ``None`` (none).
+_HeadersLike = Union[Headers, Mapping[str, str], Iterable[Tuple[str, str]], None]
+
+
+class _Common(TypedDict, total=False):
+    """The keyword arguments every exception class takes (see ``FiksError``)."""
+
+    kind: Optional[str]
+    hint: Optional[str]
+    config_key: Optional[str]
+    transient: bool
+    response_headers: _HeadersLike
+    retry_after: Optional[float]
+
+
+#: The fields of the error model every exception carries (and pickles).
+_COMMON_FIELDS: Tuple[str, ...] = (
+    "kind",
+    "hint",
+    "problem",
+    "config_key",
+    "status",
+    "transient",
+    "response_headers",
+    "retry_after",
+)
+
 
 def _rebuild(cls: type, message: str, fields: Dict[str, Any]) -> "FiksError":
     err: FiksError = cls(message, **fields)
@@ -25,32 +58,74 @@ def _rebuild(cls: type, message: str, fields: Dict[str, Any]) -> "FiksError":
 
 
 class FiksError(Exception):
-    """Base class of every error raised by fiks_integrasjon.
+    """Base class of every error raised by fiks_integrasjon: the core's one error model.
 
-    ``str(e)`` says what went wrong; ``e.hint`` (when set) says what to do about it;
-    ``e.kind`` is ``"config"``, ``"certificate"``, ``"token"``, ``"api"``, ``"transport"``
-    or ``"usage"``.
+    - ``str(e)``: what went wrong (never a secret, never the hint);
+    - ``kind``: ``"config"``, ``"certificate"``, ``"token"``, ``"api"``, ``"transport"`` or
+      ``"usage"``;
+    - ``problem``: a stable ``snake_case`` name within the kind for programs to compare, or
+      ``None`` (certificate: ``"wrong_password"``, ``"expired"``, …; transport: ``"timeout"``,
+      ``"connect"``, …; token: ``"maskinporten_refused"``, ``"maskinporten_unavailable"``,
+      ``"person_token_provider"``; api: ``"integrasjon_refused"``, ``"redirect"``,
+      ``"not_a_fiks_error"``);
+    - ``hint``: what to do about it, or ``None``;
+    - ``config_key``: the configuration key it is about (``"certificate_password"``, …), or
+      ``None``;
+    - ``status``: the HTTP status of the answer involved (``None`` when there was none; an
+      ``int`` always on ``TokenError`` and ``ApiError``, ``0`` when no answer came);
+    - ``transient``: ``True`` when trying again later may succeed (a connect failure, a
+      timeout, HTTP 429/500/502/503/504) — the rule the library retries by;
+    - ``response_headers``: the answer's headers that matter (``Retry-After``, ``Location``,
+      ``WWW-Authenticate``), a case-insensitive ``Headers`` mapping (empty when none);
+    - ``retry_after``: the answer's ``Retry-After`` as seconds (``float``), or ``None``.
+
+    Pickling keeps every field.
     """
 
     _fields: ClassVar[Tuple[str, ...]] = ()
     _default_kind: ClassVar[str] = "fiks"
     kind: str
     hint: Optional[str]
+    problem: Optional[str]
+    config_key: Optional[str]
+    status: Optional[int]
+    transient: bool
+    response_headers: Headers
+    retry_after: Optional[float]
 
-    def __init__(self, message: str, /, *, kind: Optional[str] = None, hint: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        /,
+        *,
+        kind: Optional[str] = None,
+        hint: Optional[str] = None,
+        problem: Optional[str] = None,
+        config_key: Optional[str] = None,
+        status: Optional[int] = None,
+        transient: bool = False,
+        response_headers: _HeadersLike = None,
+        retry_after: Optional[float] = None,
+    ) -> None:
         super().__init__(message)
         self.kind = kind if kind is not None else type(self)._default_kind
         self.hint = hint
+        self.problem = problem
+        self.config_key = config_key
+        self.status = status
+        self.transient = transient
+        self.response_headers = response_headers if isinstance(response_headers, Headers) else Headers(response_headers)
+        self.retry_after = retry_after
 
     def __reduce__(self) -> Tuple[Any, ...]:
-        fields = {name: getattr(self, name) for name in ("kind", "hint") + self._fields}
+        fields = {name: getattr(self, name) for name in _COMMON_FIELDS + self._fields}
         return (_rebuild, (type(self), str(self), fields))
 
 
 class ConfigError(FiksError, ValueError):
     """A configuration key is unknown, missing, malformed or combined wrongly.
 
-    ``key`` names the offending key when there is one.
+    ``key`` (the same as ``config_key``) names the offending key when there is one.
     """
 
     _fields = ("key",)
@@ -58,10 +133,19 @@ class ConfigError(FiksError, ValueError):
     key: Optional[str]
 
     def __init__(
-        self, message: str, /, *, key: Optional[str] = None, kind: Optional[str] = None, hint: Optional[str] = None
+        self,
+        message: str,
+        /,
+        *,
+        key: Optional[str] = None,
+        problem: Optional[str] = None,
+        status: Optional[int] = None,
+        **common: Unpack[_Common],
     ) -> None:
-        super().__init__(message, kind=kind, hint=hint)
-        self.key = key
+        if common.get("config_key") is None:
+            common["config_key"] = key
+        super().__init__(message, problem=problem, status=status, **common)
+        self.key = key if key is not None else self.config_key
 
 
 class CertificateError(FiksError):
@@ -69,30 +153,37 @@ class CertificateError(FiksError):
 
     ``problem`` is one of ``"unreadable"``, ``"not_a_certificate"``, ``"wrong_password"``,
     ``"key_mismatch"``, ``"expired"``, ``"not_yet_valid"``, ``"self_signed"``,
-    ``"unsupported_key"``, ``"missing"``.
+    ``"unsupported_key"``, ``"missing"``; ``config_key`` is ``"certificate"``,
+    ``"private_key"`` or ``"certificate_password"``. Raised before any network call.
     """
 
-    _fields = ("problem",)
     _default_kind = "certificate"
     problem: str
 
     def __init__(
-        self, message: str, /, *, problem: str = "other", kind: Optional[str] = None, hint: Optional[str] = None
+        self,
+        message: str,
+        /,
+        *,
+        problem: Optional[str] = "other",
+        status: Optional[int] = None,
+        **common: Unpack[_Common],
     ) -> None:
-        super().__init__(message, kind=kind, hint=hint)
-        self.problem = problem
+        super().__init__(message, problem=problem if problem is not None else "other", status=status, **common)
 
 
 class TokenError(FiksError):
     """Maskinporten refused the grant: the OAuth ``error`` and ``error_description``.
 
     ``status`` is the HTTP status; ``mp_code`` the Maskinporten code (``"MP-110"``, …) found
-    in the description. In integrasjon-person mode, a ``person_token`` callable that raised
-    gives a ``TokenError`` (``error == "person_token_provider"``) whose ``__cause__`` is
-    what it raised.
+    in the description; ``problem`` is ``"maskinporten_refused"``, or
+    ``"maskinporten_unavailable"`` for a 429/5xx (``transient``). In integrasjon-person mode,
+    a ``person_token`` callable that raised gives a ``TokenError`` with ``problem`` and
+    ``error`` ``"person_token_provider"`` and ``status`` ``0`` (Maskinporten was not asked),
+    whose ``__cause__`` is what it raised.
     """
 
-    _fields = ("status", "error", "description", "error_uri", "mp_code")
+    _fields = ("error", "description", "error_uri", "mp_code")
     _default_kind = "token"
     status: int
     error: str
@@ -105,16 +196,15 @@ class TokenError(FiksError):
         message: str,
         /,
         *,
-        status: int = 0,
+        status: Optional[int] = 0,
         error: str = "",
         description: Optional[str] = None,
         error_uri: Optional[str] = None,
         mp_code: Optional[str] = None,
-        kind: Optional[str] = None,
-        hint: Optional[str] = None,
+        problem: Optional[str] = None,
+        **common: Unpack[_Common],
     ) -> None:
-        super().__init__(message, kind=kind, hint=hint)
-        self.status = status
+        super().__init__(message, problem=problem, status=status if status is not None else 0, **common)
         self.error = error
         self.description = description
         self.error_uri = error_uri
@@ -125,17 +215,20 @@ class ApiError(FiksError):
     """A Fiks API answered with a status that is not 2xx.
 
     The fields of the Fiks error body are attributes (``None`` when the body lacked them or
-    was not a Fiks error body at all): ``error_id`` (quote it to KS support), ``error_code``,
-    ``error_json`` (decoded to Python objects, also when Fiks sent it as a JSON string),
-    ``message``, ``path``, ``original_path``, ``timestamp`` (milliseconds since the epoch),
-    ``error`` (the reason phrase). ``extra`` holds fields this version does not know;
-    ``body`` is the raw answer. ``integrasjon_refused`` is ``True`` for a ``401`` to a token
-    fetched because of an earlier ``401``: Fiks refuses the integrasjon (check
+    was not a Fiks error body at all, ``problem == "not_a_fiks_error"``): ``error_id`` (quote
+    it to KS support), ``error_code``, ``error_json`` (decoded to Python objects, also when
+    Fiks sent it as a JSON string), ``message``, ``path``, ``original_path``, ``timestamp``
+    (milliseconds since the epoch), ``error`` (the reason phrase). ``extra`` holds fields this
+    version does not know; ``body`` is the raw answer. ``integrasjon_refused`` is ``True``
+    (``problem == "integrasjon_refused"``) for a ``401`` to a token fetched because of an
+    earlier ``401``: Fiks refuses the integrasjon (check
     ``integrasjon_id``/``integrasjon_passord``), so no further token is fetched for it.
+    ``person_token`` is ``True`` when the request carried a citizen's ID-porten token
+    (integrasjon-person mode). A redirect (never followed) has ``problem == "redirect"`` and
+    its target in ``response_headers["Location"]``.
     """
 
     _fields = (
-        "status",
         "error_id",
         "error_code",
         "error_json",
@@ -147,6 +240,7 @@ class ApiError(FiksError):
         "extra",
         "body",
         "integrasjon_refused",
+        "person_token",
     )
     _default_kind = "api"
     status: int
@@ -161,13 +255,14 @@ class ApiError(FiksError):
     extra: Dict[str, Any]
     body: bytes
     integrasjon_refused: bool
+    person_token: bool
 
     def __init__(
         self,
         text: str,
         /,
         *,
-        status: int = 0,
+        status: Optional[int] = 0,
         error_id: Optional[str] = None,
         error_code: Optional[str] = None,
         error_json: Any = None,
@@ -179,11 +274,11 @@ class ApiError(FiksError):
         extra: Optional[Dict[str, Any]] = None,
         body: bytes = b"",
         integrasjon_refused: bool = False,
-        kind: Optional[str] = None,
-        hint: Optional[str] = None,
+        person_token: bool = False,
+        problem: Optional[str] = None,
+        **common: Unpack[_Common],
     ) -> None:
-        super().__init__(text, kind=kind, hint=hint)
-        self.status = status
+        super().__init__(text, problem=problem, status=status if status is not None else 0, **common)
         self.error_id = error_id
         self.error_code = error_code
         self.error_json = error_json
@@ -195,6 +290,7 @@ class ApiError(FiksError):
         self.extra = extra if extra is not None else {}
         self.body = body
         self.integrasjon_refused = integrasjon_refused
+        self.person_token = person_token
 
 
 class TransportError(FiksError):
@@ -204,24 +300,19 @@ class TransportError(FiksError):
     ``"other"``; ``status`` is the HTTP status when the failure was an unusable answer.
     """
 
-    _fields = ("problem", "status")
     _default_kind = "transport"
     problem: str
-    status: Optional[int]
 
     def __init__(
         self,
         message: str,
         /,
         *,
-        problem: str = "other",
+        problem: Optional[str] = "other",
         status: Optional[int] = None,
-        kind: Optional[str] = None,
-        hint: Optional[str] = None,
+        **common: Unpack[_Common],
     ) -> None:
-        super().__init__(message, kind=kind, hint=hint)
-        self.problem = problem
-        self.status = status
+        super().__init__(message, problem=problem if problem is not None else "other", status=status, **common)
 
 
 class UsageError(FiksError):
@@ -229,3 +320,14 @@ class UsageError(FiksError):
     not valid HTTP, or to send the Fiks headers to a URL they may not go to."""
 
     _default_kind = "usage"
+
+    def __init__(
+        self,
+        message: str,
+        /,
+        *,
+        problem: Optional[str] = None,
+        status: Optional[int] = None,
+        **common: Unpack[_Common],
+    ) -> None:
+        super().__init__(message, problem=problem, status=status, **common)

@@ -8,6 +8,7 @@ from typing_extensions import Self, Unpack
 
 from ._auth import RequestsAuth
 from ._errors import ApiError
+from ._headers import Headers
 from ._httpx import HttpxAuth
 
 __all__ = [
@@ -240,8 +241,8 @@ class Response:
     @property
     def ok(self) -> bool: ...
     @property
-    def headers(self) -> dict[str, str]:
-        """Response headers, names in lower case."""
+    def headers(self) -> Headers:
+        """Response headers: a read-only, case-insensitive mapping (``r.headers["Content-Type"]``)."""
     def header(self, name: str, default: Optional[str] = None) -> Optional[str]:
         """One header (case-insensitive name), or ``default``."""
     @property

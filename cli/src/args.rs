@@ -122,9 +122,19 @@ pub enum Command {
     #[command(
         long_about = "Call a Fiks API, like httpie: sends METHOD to PATH_OR_URL (a path joined to \
             `fiks_base_url`, or a full URL on the same host) with the Fiks headers, and prints the \
-            answer's body on stdout (pretty JSON when it is JSON and stdout is a terminal). A Fiks \
-            error is shown readably on stderr (status, message, errorCode, errorJson and the errorId \
-            KS support asks for) and exits with 1.",
+            answer's body on stdout (pretty JSON when it is JSON and stdout is a terminal; a text \
+            body that lacks a trailing newline gets one, unless --raw). A Fiks error is shown readably \
+            on stderr (status, message, errorCode, errorJson and the errorId KS support asks for) and \
+            exits with 1.\n\n\
+            --json prints exactly one JSON document on stdout, for scripts: {\"status\", \"headers\" \
+            (lower-case names, repeated ones joined with \", \"), \"body\"} on success, where body is the \
+            parsed JSON when the answer is JSON, else its text (with \"body_base64\" too when the bytes are \
+            not UTF-8); on any failure {\"error\": {kind, problem, message, hint, exit_code, config_key, \
+            http_status, transient, retry_after, response_headers, oauth, fiks, ...}}. The exit code is \
+            the same as without --json, and stderr still has the readable message.\n\n\
+            -i/--include prints the status line (`HTTP 200 OK`) and the response headers, then an empty \
+            line, then the body. For a Fiks error answer only the headers the library keeps \
+            (Retry-After, Location, WWW-Authenticate) are known.",
         after_help = concat!(
             "Examples:\n",
             "  fiks-integrasjon call POST /innsyn-sok/api/v1/sok --data '{\"sok\": \"byggesak\"}'\n",
@@ -132,6 +142,9 @@ pub enum Command {
             "  echo '{\"sok\": \"byggesak\"}' | fiks-integrasjon call POST /innsyn-sok/api/v1/sok --data @-\n",
             "  fiks-integrasjon call GET /status/404            # against the mock: a Fiks error, exit 1\n",
             "  fiks-integrasjon call PUT /tjeneste/api/v1/x -d @doc.xml -H 'Content-Type: application/xml'\n",
+            "  fiks-integrasjon call GET /status/404 --json | jq -r .error.fiks.error_id\n",
+            "  fiks-integrasjon call -i GET /echo              # status line and headers, then the body\n",
+            "  fiks-integrasjon call --raw GET /dokument/42 > dokument.pdf\n",
             "\n",
             "Exit codes: 0 success, 1 the Fiks API answered an error, 2 usage/configuration, 3 certificate, 4 Maskinporten refused, 5 network/TLS/timeout"
         )
@@ -165,9 +178,12 @@ pub enum Command {
             "Examples:\n",
             "  fiks-integrasjon mock --dir ./mock\n",
             "  fiks-integrasjon mock --port 8088 --fault token:503 --fault fiks:429:2*3\n",
+            "  fiks-integrasjon mock --dir ./mock --pki ./mock-pki.json --token-lifetime 600 --issuer min-klient\n",
             "  fiks-integrasjon --config ./mock/fiks.toml call GET /status/404   # in another shell\n",
             "\n",
             "Faults: TARGET:MODE[*N] with TARGET token or fiks and MODE a 5xx status, 429, 429:SECS, delay:Ns, delay:Nms, garbage, html502, drop or none. *N applies it to the next N requests (default 1); a bare * to every request.\n",
+            "\n",
+            "Configuration: the mock is a server, so client configuration does not apply to it. `--set` takes only the keys it can honour: issuer, integrasjon_id, integrasjon_passord, person_token (the same as the flags; a flag wins); any other key is refused (exit 2). --config is refused too; FIKS_CONFIG and other FIKS_<KEY> variables are ignored (a note on stderr says so).\n",
             "\n",
             "Exit codes: 0 stopped, 2 usage (bad flag, port in use, DIR not writable)"
         )
@@ -225,9 +241,18 @@ pub struct CallArgs {
     /// An extra request header, `Name: value` (repeatable)
     #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
-    /// Pretty-print a JSON answer even when stdout is not a terminal
-    #[arg(long)]
+    /// Pretty-print a JSON answer (or the --json document) even when stdout is not a terminal
+    #[arg(long, conflicts_with = "raw")]
     pub pretty: bool,
+    /// Print one JSON document: {status, headers, body} on success, {"error": {...}} on failure
+    #[arg(long, conflicts_with_all = ["include", "raw"])]
+    pub json: bool,
+    /// Print the status line and the response headers before the body (like curl -i)
+    #[arg(long, short = 'i')]
+    pub include: bool,
+    /// Write the body exactly as received: no pretty-printing, no added trailing newline
+    #[arg(long)]
+    pub raw: bool,
 }
 
 /// `cert-info`.
@@ -253,4 +278,27 @@ pub struct MockArgs {
     /// Serve HTTPS with a certificate from the mock CA (fiks.toml then carries `ca_file`)
     #[arg(long)]
     pub tls: bool,
+    /// The Maskinporten client id grants must carry in `iss` [default: the mock's]
+    #[arg(long, value_name = "ID")]
+    pub issuer: Option<String>,
+    /// The Fiks integrasjon id (`IntegrasjonId`) the mock accepts [default: the mock's]
+    #[arg(long, value_name = "UUID")]
+    pub integrasjon_id: Option<String>,
+    /// The integrasjon password (`IntegrasjonPassord`) the mock accepts [default: the mock's]
+    #[arg(long, value_name = "PASSWORD")]
+    pub integrasjon_passord: Option<String>,
+    /// The citizen's ID-porten token the mock's Fiks API accepts in integrasjon-person mode
+    /// [default: the mock's]
+    #[arg(long, value_name = "TOKEN")]
+    pub person_token: Option<String>,
+    /// `expires_in` of the access tokens the mock issues [default: 120]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub token_lifetime: Option<u64>,
+    /// Delay every token answer by this many milliseconds (injected faults excepted)
+    #[arg(long, value_name = "MS")]
+    pub token_delay_ms: Option<u64>,
+    /// Keep the PKI in FILE: load it when it exists, else generate one and save it there (mode
+    /// 0600), so a restarted mock keeps the certificates clients already have
+    #[arg(long, value_name = "FILE")]
+    pub pki: Option<PathBuf>,
 }

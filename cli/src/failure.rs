@@ -44,19 +44,20 @@ pub struct Failure {
     pub message: String,
     /// What to do about it, after `hint: `.
     pub hint: String,
-    /// The Fiks error answer, shown field by field.
-    pub api: Option<Box<ApiError>>,
+    /// The library error behind the failure, when there is one (a Fiks error answer is shown
+    /// field by field, and `call --json` prints the whole error).
+    pub error: Option<Box<Error>>,
 }
 
 impl Failure {
     /// A usage or configuration problem found by the CLI itself (exit 2).
     pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Failure {
-        Failure { code: EXIT_USAGE, message: message.into(), hint: hint.into(), api: None }
+        Failure { code: EXIT_USAGE, message: message.into(), hint: hint.into(), error: None }
     }
 
     /// A failure with an explicit exit code.
     pub fn with_code(code: u8, message: impl Into<String>, hint: impl Into<String>) -> Failure {
-        Failure { code, message: message.into(), hint: hint.into(), api: None }
+        Failure { code, message: message.into(), hint: hint.into(), error: None }
     }
 
     /// Replaces the hint.
@@ -74,12 +75,32 @@ impl From<Error> for Failure {
             _ => e.hint().unwrap_or("run again with -v for details, or see --help"),
         }
         .to_string();
-        match e {
-            Error::Api(api) => {
-                let message = format!("the Fiks API answered HTTP {}", status_text(api.status, &api));
-                Failure { code, message, hint, api: Some(api) }
-            }
-            other => Failure { code, message: other.to_string(), hint, api: None },
+        let message = match &e {
+            Error::Api(api) => format!("the Fiks API answered HTTP {}", status_text(api.status, api)),
+            other => other.to_string(),
+        };
+        Failure { code, message, hint, error: Some(Box::new(e)) }
+    }
+}
+
+impl Failure {
+    /// The Fiks error answer, when the failure is one.
+    pub fn api(&self) -> Option<&ApiError> {
+        self.error.as_deref().and_then(Error::as_api)
+    }
+
+    /// The kind of failure as a stable name: the library error's kind (`api`, `token`,
+    /// `certificate`, `config`, `transport`, `usage`), else one named by the exit code.
+    pub fn kind(&self) -> &'static str {
+        match &self.error {
+            Some(e) => e.kind().as_str(),
+            None => match self.code {
+                EXIT_API => ErrorKind::Api.as_str(),
+                EXIT_CERTIFICATE => ErrorKind::Certificate.as_str(),
+                EXIT_TOKEN => ErrorKind::Token.as_str(),
+                EXIT_TRANSPORT => ErrorKind::Transport.as_str(),
+                _ => ErrorKind::Usage.as_str(),
+            },
         }
     }
 }

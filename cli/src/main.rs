@@ -8,6 +8,7 @@
 mod args;
 mod commands;
 mod failure;
+mod json_output;
 mod logging;
 mod output;
 mod settings;
@@ -26,7 +27,7 @@ fn main() -> ExitCode {
         Command::Headers(a) => commands::headers::run(&cli.global, &a),
         Command::Call(a) => commands::call::run(&cli.global, &a),
         Command::CertInfo(a) => commands::cert_info::run(&cli.global, &a),
-        Command::Mock(a) => commands::mock::run(&a),
+        Command::Mock(a) => commands::mock::run(&cli.global, &a),
         Command::Demo => commands::demo::run(),
     };
     match result {

@@ -54,7 +54,7 @@ pub fn report(f: &Failure) {
     let (err, hint) = (BAD, HINT);
     let mut e = anstream::stderr().lock();
     let _ = writeln!(e, "{err}error:{err:#} {}", f.message);
-    if let Some(api) = &f.api {
+    if let Some(api) = f.api() {
         for line in api_error_lines(api, "  ", 0) {
             let _ = writeln!(e, "{line}");
         }
@@ -104,6 +104,12 @@ pub fn print_lines(lines: &[String]) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// Prints `note: …` on stderr.
+pub fn note(message: &str) {
+    let mut e = anstream::stderr().lock();
+    let _ = writeln!(e, "{HINT}note:{HINT:#} {message}");
 }
 
 /// Prints `warning: …` on stderr.

@@ -7,7 +7,7 @@ use fiks_integrasjon::{FiksRequest, FiksResponse, blocking};
 
 use crate::args::{CallArgs, Global};
 use crate::failure::Failure;
-use crate::{output, settings};
+use crate::{json_output, output, settings};
 
 /// The request body and its content type (a `--header 'Content-Type: …'` replaces it).
 struct Body {
@@ -15,8 +15,34 @@ struct Body {
     content_type: String,
 }
 
-/// Sends the request with the Fiks headers and prints the answer's body.
+/// Sends the request with the Fiks headers and prints the answer: its body (after the status
+/// line and headers with `-i`), or with `--json` one JSON document, also for a failure.
 pub fn run(global: &Global, args: &CallArgs) -> Result<(), Failure> {
+    let pretty = !args.raw && (args.pretty || output::stdout_is_terminal());
+    match send(global, args) {
+        Ok(answer) if args.json => print_json(&json_output::answer(&answer), pretty),
+        Ok(answer) => {
+            if args.include {
+                print_head(answer.status, answer.headers.iter().map(|(n, v)| (n, v)))?;
+            }
+            print_body(&answer.body, answer.is_json(), pretty, args.raw)
+        }
+        Err(f) => {
+            if args.json {
+                print_json(&json_output::failure(&f), pretty)?;
+            } else if args.include
+                && let Some(api) = f.api()
+            {
+                print_head(api.status, api.headers.iter())?;
+                print_body(&api.raw, api.body.is_some(), pretty, args.raw)?;
+            }
+            Err(f)
+        }
+    }
+}
+
+/// Sends the request and returns the answer (a non-2xx answer is the failure).
+fn send(global: &Global, args: &CallArgs) -> Result<FiksResponse, Failure> {
     let method = FiksRequest::parse_method(&args.method)
         .map_err(|e| Failure::from(e).hinted("give an HTTP method first: GET, POST, PUT, PATCH or DELETE"))?;
     let headers = parse_headers(&args.headers)?;
@@ -45,7 +71,7 @@ pub fn run(global: &Global, args: &CallArgs) -> Result<(), Failure> {
         "{method} {}",
         args.path
     );
-    print_answer(&answer, args.pretty || output::stdout_is_terminal())
+    Ok(answer)
 }
 
 /// `Name: value` flags into pairs, each checked by the core's header rule.
@@ -97,20 +123,87 @@ fn read_body(data: &str, typed: bool) -> Result<Body, Failure> {
     }
 }
 
+/// One JSON document and a newline on stdout.
+fn print_json(value: &serde_json::Value, pretty: bool) -> Result<(), Failure> {
+    let text = if pretty { serde_json::to_string_pretty(value) } else { serde_json::to_string(value) };
+    let text =
+        text.map_err(|e| Failure::usage(format!("cannot write the answer as JSON: {e}"), "report this as a bug"))?;
+    output::write_stdout(format!("{text}\n").as_bytes())
+}
+
+/// `HTTP 200 OK`, then `name: value` per header in the order received, then an empty line.
+fn print_head<N: AsRef<str>, V: AsRef<str>>(status: u16, headers: impl Iterator<Item = (N, V)>) -> Result<(), Failure> {
+    let mut text = match reason(status) {
+        Some(reason) => format!("HTTP {status} {reason}\n"),
+        None => format!("HTTP {status}\n"),
+    };
+    for (name, value) in headers {
+        text.push_str(&format!("{}: {}\n", name.as_ref(), value.as_ref()));
+    }
+    text.push('\n');
+    output::write_stdout(text.as_bytes())
+}
+
 /// The body on stdout: JSON pretty-printed when asked (or on a terminal), anything else as is.
-fn print_answer(answer: &FiksResponse, pretty: bool) -> Result<(), Failure> {
-    if answer.body.is_empty() {
+/// A text body (valid UTF-8) that lacks a trailing newline gets one, so a shell prompt or the
+/// next line of a pipe does not run into it; a binary body never does, nor anything with `raw`.
+fn print_body(body: &[u8], says_json: bool, pretty: bool, raw: bool) -> Result<(), Failure> {
+    if body.is_empty() {
         return Ok(());
     }
-    if pretty && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&answer.body) {
-        let text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| answer.text().into_owned());
+    if pretty
+        && says_json
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(body)
+    {
+        let text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| String::from_utf8_lossy(body).into_owned());
         return output::write_stdout(format!("{text}\n").as_bytes());
     }
-    output::write_stdout(&answer.body)?;
-    if output::stdout_is_terminal() && !answer.body.ends_with(b"\n") {
+    output::write_stdout(body)?;
+    if needs_newline(body, raw) {
         output::write_stdout(b"\n")?;
     }
     Ok(())
+}
+
+/// Whether a newline is added after the body: a text body without one, unless `raw`.
+fn needs_newline(body: &[u8], raw: bool) -> bool {
+    !raw && !body.is_empty() && !body.ends_with(b"\n") && std::str::from_utf8(body).is_ok()
+}
+
+/// The reason phrase of the common statuses (RFC 9110 and 6585).
+fn reason(status: u16) -> Option<&'static str> {
+    Some(match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        206 => "Partial Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        409 => "Conflict",
+        410 => "Gone",
+        413 => "Content Too Large",
+        415 => "Unsupported Media Type",
+        418 => "I'm a teapot",
+        422 => "Unprocessable Content",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -133,5 +226,14 @@ mod tests {
         assert_eq!(read_body("<a/>", true).unwrap().bytes, b"<a/>");
         let e = read_body("@/definitely/not/here.json", false).err().unwrap();
         assert_eq!(e.code, 2);
+    }
+
+    #[test]
+    fn only_text_bodies_get_a_newline() {
+        assert!(needs_newline(b"{}", false));
+        assert!(!needs_newline(b"{}\n", false));
+        assert!(!needs_newline(b"{}", true));
+        assert!(!needs_newline(b"", false));
+        assert!(!needs_newline(&[0x25, 0x50, 0x44, 0x46, 0xe2, 0xe3], false), "binary bodies stay exact");
     }
 }

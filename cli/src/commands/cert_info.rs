@@ -1,6 +1,8 @@
 //! `cert-info`: describes the configured certificate and judges it, even when it is expired or
 //! its key does not match (it reports first, then exits 3).
 
+use std::time::SystemTime;
+
 use fiks_integrasjon::credentials::format_time;
 use fiks_integrasjon::{CertificateInfo, Error};
 
@@ -26,26 +28,18 @@ pub fn run(global: &Global, args: &CertInfoArgs) -> Result<(), Failure> {
         }
         return output::print_lines(&[text.to_string()]);
     };
-    let mut warnings = Vec::new();
-    let days = info.days_left();
-    if verdict.is_ok() && days < WARN_DAYS {
-        warnings.push(format!("the certificate expires in {days} days: order a new virksomhetssertifikat now"));
-    }
-    if verdict.is_ok() && info.self_signed {
-        warnings.push(
-            "the certificate is self-signed: Maskinporten rejects it (accepted here only because no `environment` \
-             preset is set, as for a local mock)"
-                .to_string(),
-        );
-    }
+    let now = SystemTime::now();
+    let warnings = warnings(info, &verdict, now);
     if args.json {
-        let value = json(info, &verdict, &warnings, preset);
+        let value = json(info, &verdict, &warnings, preset, now);
         output::write_stdout(format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default()).as_bytes())?;
     } else {
-        output::print_lines(&lines(info, &verdict))?;
+        output::print_lines(&lines(info, &verdict, now))?;
     }
-    for w in &warnings {
-        output::warn(w);
+    // The problem that makes the certificate unusable is said once, as the error.
+    let cause = verdict.as_ref().err().and_then(Error::problem);
+    for w in warnings.iter().filter(|w| Some(w.code) != cause) {
+        output::warn(&w.message);
     }
     match verdict {
         Ok(()) => Ok(()),
@@ -60,17 +54,94 @@ fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
-fn lines(info: &CertificateInfo, verdict: &Result<(), Error>) -> Vec<String> {
-    let days = info.days_left();
-    let w = 12;
-    let days_text = if days < 0 {
-        format!("{BAD}expired {} days ago{BAD:#}", -days)
-    } else if !info.is_valid_now() {
-        format!("{BAD}not valid yet{BAD:#}")
-    } else if days < WARN_DAYS {
-        format!("{WARN}{days}{WARN:#}")
+/// Something about a certificate worth a warning: a stable code for programs, and the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// `expired`, `not_yet_valid`, `expires_soon`, `key_mismatch` or `self_signed`.
+    pub code: &'static str,
+    /// The sentence shown after `warning:` (text output) or in `warnings` (JSON).
+    pub message: String,
+}
+
+/// Every warning the text output shows, the same list for the JSON. A problem that makes the
+/// certificate unusable is a warning too (the JSON has no other place for it besides `problem`);
+/// the text output then says it once, as the error, rather than also as a warning.
+fn warnings(info: &CertificateInfo, verdict: &Result<(), Error>, now: SystemTime) -> Vec<Warning> {
+    let left = seconds_between(now, info.not_after);
+    let mut out = Vec::new();
+    let mut put = |code, message: String| out.push(Warning { code, message });
+    if !info.key_matches {
+        put("key_mismatch", "the private key does not belong to the certificate".to_string());
+    }
+    if left < 0 {
+        put("expired", format!("the certificate expired {}: order a new virksomhetssertifikat", ago(-left)));
+    } else if now < info.not_before {
+        let until = seconds_between(now, info.not_before);
+        put("not_yet_valid", format!("the certificate is not valid yet: it becomes valid in {}", span(until)));
+    } else if left < WARN_DAYS * DAY {
+        put(
+            "expires_soon",
+            format!("the certificate expires in {}: order a new virksomhetssertifikat now", span(left)),
+        );
+    }
+    if info.self_signed {
+        let why = if verdict.is_ok() {
+            " (accepted here only because no `environment` preset is set, as for a local mock)"
+        } else {
+            ""
+        };
+        put("self_signed", format!("the certificate is self-signed: Maskinporten rejects it{why}"));
+    }
+    out
+}
+
+const DAY: i64 = 86_400;
+
+/// `b - a` in whole seconds (negative when `b` is earlier).
+fn seconds_between(a: SystemTime, b: SystemTime) -> i64 {
+    match b.duration_since(a) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+    }
+}
+
+/// Whole days in a signed span, toward zero: a certificate that expired 25 hours ago has -1.
+fn whole_days(seconds: i64) -> i64 {
+    seconds / DAY
+}
+
+/// A span for people, in whole units counted down (never rounded up): `3 days`, `1 day`,
+/// `5 hours` under a day, `12 minutes` under an hour, `less than a minute`.
+fn span(seconds: i64) -> String {
+    let s = seconds.unsigned_abs();
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if s >= DAY as u64 {
+        plural(s / DAY as u64, "day")
+    } else if s >= 3_600 {
+        plural(s / 3_600, "hour")
+    } else if s >= 60 {
+        plural(s / 60, "minute")
     } else {
-        days.to_string()
+        "less than a minute".to_string()
+    }
+}
+
+/// `3 days ago`, `1 day ago`, `5 hours ago`, or `less than a minute ago`.
+fn ago(seconds: i64) -> String {
+    format!("{} ago", span(seconds))
+}
+
+fn lines(info: &CertificateInfo, verdict: &Result<(), Error>, now: SystemTime) -> Vec<String> {
+    let left = seconds_between(now, info.not_after);
+    let w = 12;
+    let days_text = if left < 0 {
+        format!("{BAD}expired {}{BAD:#}", ago(-left))
+    } else if now < info.not_before {
+        format!("{BAD}not valid yet (in {}){BAD:#}", span(seconds_between(now, info.not_before)))
+    } else if left < WARN_DAYS * DAY {
+        format!("{WARN}{}{WARN:#}", expires_in(left))
+    } else {
+        expires_in(left)
     };
     let key = if info.key_matches { yes_no(true).to_string() } else { format!("{BAD}no{BAD:#}") };
     let self_signed = if info.self_signed {
@@ -79,7 +150,7 @@ fn lines(info: &CertificateInfo, verdict: &Result<(), Error>) -> Vec<String> {
         "no".to_string()
     };
     let status = match verdict {
-        Ok(()) if days < WARN_DAYS => format!("{WARN}usable, but expires soon{WARN:#}"),
+        Ok(()) if left < WARN_DAYS * DAY => format!("{WARN}usable, but expires soon{WARN:#}"),
         Ok(()) => format!("{GOOD}ok{GOOD:#}"),
         Err(_) => format!("{BAD}not usable{BAD:#}"),
     };
@@ -99,7 +170,20 @@ fn lines(info: &CertificateInfo, verdict: &Result<(), Error>) -> Vec<String> {
     ]
 }
 
-fn json(info: &CertificateInfo, verdict: &Result<(), Error>, warnings: &[String], preset: bool) -> serde_json::Value {
+/// `412 (expires in 412 days)`, `9 (expires in 9 days)`, `0 (expires in 5 hours)`: the whole
+/// days first, as before, then the span in words.
+fn expires_in(left: i64) -> String {
+    format!("{} (expires in {})", whole_days(left), span(left))
+}
+
+fn json(
+    info: &CertificateInfo,
+    verdict: &Result<(), Error>,
+    warnings: &[Warning],
+    preset: bool,
+    now: SystemTime,
+) -> serde_json::Value {
+    let left = seconds_between(now, info.not_after);
     serde_json::json!({
         "subject": info.subject,
         "orgnr": info.orgnr,
@@ -107,14 +191,37 @@ fn json(info: &CertificateInfo, verdict: &Result<(), Error>, warnings: &[String]
         "serial": info.serial,
         "not_before": format_time(info.not_before),
         "not_after": format_time(info.not_after),
-        "days_left": info.days_left(),
-        "valid_now": info.is_valid_now(),
+        "days_left": whole_days(left),
+        "seconds_left": left,
+        "valid_now": now >= info.not_before && now <= info.not_after,
         "chain_len": info.chain_len,
         "key_matches": info.key_matches,
         "self_signed": info.self_signed,
         "environment_preset": preset,
         "ok": verdict.is_ok(),
         "problem": verdict.as_ref().err().map(ToString::to_string),
-        "warnings": warnings,
+        "problem_code": verdict.as_ref().err().and_then(Error::problem),
+        "warnings": warnings.iter().map(|w| w.message.clone()).collect::<Vec<_>>(),
+        "warning_codes": warnings.iter().map(|w| w.code).collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_count_whole_units_down() {
+        assert_eq!(ago(DAY + 30), "1 day ago", "about 24 hours ago is one day, not two");
+        assert_eq!(ago(2 * DAY - 1), "1 day ago");
+        assert_eq!(ago(3 * DAY + 5), "3 days ago");
+        assert_eq!(ago(DAY - 1), "23 hours ago");
+        assert_eq!(ago(3_600), "1 hour ago");
+        assert_eq!(ago(125), "2 minutes ago");
+        assert_eq!(ago(5), "less than a minute ago");
+        assert_eq!(span(10 * DAY - 3), "9 days");
+        assert_eq!(whole_days(-(DAY + 30)), -1);
+        assert_eq!(whole_days(-(DAY - 1)), 0);
+        assert_eq!(whole_days(10 * DAY - 3), 9);
+    }
 }

@@ -7,12 +7,125 @@ use std::path::Path;
 
 use fiks_integrasjon_mock::{FaultTarget, MockOptions, MockServer, Pki, PkiFiles};
 
-use crate::args::MockArgs;
+use crate::args::{Global, MockArgs};
 use crate::failure::Failure;
 use crate::output::{ACCENT, HEADING, KEY};
 
+/// The configuration keys `mock --set` honours, and what each sets in the mock.
+pub const HONOURED_KEYS: [&str; 4] = ["issuer", "integrasjon_id", "integrasjon_passord", "person_token"];
+
+/// The mock's options from its flags and the `--set` keys it can honour (a flag wins over
+/// `--set`). Any other `--set` key, and `--config`, are refused: the mock is a server and
+/// cannot act on client configuration, and saying nothing would look as if it did.
+pub fn options(global: &Global, args: &MockArgs) -> Result<MockOptions, Failure> {
+    if let Some(file) = &global.config {
+        return Err(Failure::usage(
+            format!("`mock` does not read a configuration file (--config {})", file.display()),
+            "drop --config: the mock writes the fiks.toml clients use; set what it accepts with --issuer, \
+             --integrasjon-id, --integrasjon-passord and --person-token",
+        ));
+    }
+    let mut o = MockOptions { port: args.port, tls: args.tls, ..MockOptions::default() };
+    for pair in &global.set {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(Failure::usage(
+                format!("`--set {pair}` is not KEY=VALUE"),
+                "write it as --set issuer=min-klient (mock honours issuer, integrasjon_id, integrasjon_passord, person_token)",
+            ));
+        };
+        match key.trim() {
+            "issuer" => o.issuer = value.to_string(),
+            "integrasjon_id" => o.integrasjon_id = value.to_string(),
+            "integrasjon_passord" => o.integrasjon_passord = value.to_string(),
+            "person_token" => o.person_token = value.to_string(),
+            other => {
+                return Err(Failure::usage(
+                    format!("`mock` cannot honour `--set {other}=…`: it takes only {}", HONOURED_KEYS.join(", ")),
+                    refused_hint(other),
+                ));
+            }
+        }
+    }
+    let flags = [(&args.issuer, &mut o.issuer), (&args.integrasjon_id, &mut o.integrasjon_id)];
+    for (flag, field) in flags {
+        if let Some(v) = flag {
+            *field = v.clone();
+        }
+    }
+    for (flag, field) in
+        [(&args.integrasjon_passord, &mut o.integrasjon_passord), (&args.person_token, &mut o.person_token)]
+    {
+        if let Some(v) = flag {
+            *field = v.clone();
+        }
+    }
+    if let Some(secs) = args.token_lifetime {
+        o.token_lifetime_secs = secs;
+    }
+    Ok(o)
+}
+
+/// What to do instead of `--set KEY=…` for a key the mock cannot honour.
+fn refused_hint(key: &str) -> String {
+    match key {
+        "certificate" | "certificate_password" | "private_key" | "key_id" | "ca_file" => {
+            "the mock makes its own test PKI: keep one across restarts with --pki FILE".to_string()
+        }
+        "audience" | "token_endpoint" | "fiks_base_url" | "environment" => {
+            "the mock's URLs follow from --port and --tls; it writes them into DIR/fiks.toml".to_string()
+        }
+        "scopes" => "the mock accepts ks:fiks, ks:fiks:test and difitest:test2".to_string(),
+        _ => {
+            format!("use the flags in `fiks-integrasjon mock --help`; `--set` takes only {}", HONOURED_KEYS.join(", "))
+        }
+    }
+}
+
+/// The `FIKS_*` variables in the environment, which the mock ignores (names only).
+fn ignored_variables() -> Vec<String> {
+    let mut names: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|n| n.starts_with("FIKS_"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Loads the PKI kept in `path`, or generates one and keeps it there.
+fn load_or_keep_pki(path: &Path) -> Result<Pki, Failure> {
+    if path.exists() {
+        return Pki::load(path).map_err(|e| {
+            Failure::usage(
+                format!("cannot load the mock PKI from {}: {e}", path.display()),
+                "give a file an earlier `mock --pki FILE` wrote, or a path that does not exist yet",
+            )
+        });
+    }
+    let pki = generate_pki()?;
+    pki.save(path).map_err(|e| {
+        Failure::usage(
+            format!("cannot save the mock PKI to {}: {e}", path.display()),
+            "give a writable path with --pki FILE",
+        )
+    })?;
+    Ok(pki)
+}
+
+fn generate_pki() -> Result<Pki, Failure> {
+    Pki::generate()
+        .map_err(|e| Failure::usage(format!("cannot generate the test PKI: {e}"), "run again with -v for details"))
+}
+
 /// Starts the mock, prints how to use it, and serves until stopped.
-pub fn run(args: &MockArgs) -> Result<(), Failure> {
+pub fn run(global: &Global, args: &MockArgs) -> Result<(), Failure> {
+    let mut options = options(global, args)?;
+    let ignored = ignored_variables();
+    if !ignored.is_empty() {
+        crate::output::note(&format!(
+            "the mock ignores {} (client configuration; the mock's settings are its flags)",
+            ignored.join(", ")
+        ));
+    }
     // Kept alive until the end of `run`; dropping it removes the directory.
     let mut temp = None;
     let dir = match &args.dir {
@@ -26,15 +139,17 @@ pub fn run(args: &MockArgs) -> Result<(), Failure> {
             path
         }
     };
-    let pki = Pki::generate()
-        .map_err(|e| Failure::usage(format!("cannot generate the test PKI: {e}"), "run again with -v for details"))?;
+    let pki = match &args.pki {
+        Some(path) => load_or_keep_pki(path)?,
+        None => generate_pki()?,
+    };
     let files = pki.write_to(&dir).map_err(|e| {
         Failure::usage(
             format!("cannot write the test PKI to {}: {e}", dir.display()),
             "give a writable directory with --dir DIR",
         )
     })?;
-    let options = MockOptions { port: args.port, tls: args.tls, pki: Some(pki), ..MockOptions::default() };
+    options.pki = Some(pki);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("fiks-integrasjon-mock")
@@ -55,6 +170,15 @@ pub fn run(args: &MockArgs) -> Result<(), Failure> {
                 "give a writable directory with --dir DIR",
             )
         })?;
+        // The file must work for a client: the core's own rules judge the values given
+        // (an `integrasjon_id` that is not a UUID, an empty issuer).
+        fiks_integrasjon::Config::from_file(&config).map_err(|e| {
+            let f = Failure::from(e);
+            Failure::usage(
+                format!("the mock's settings would not work for a client: {}", f.message),
+                "fix the value given to --issuer, --integrasjon-id or --integrasjon-passord (or --set)",
+            )
+        })?;
         let mut cycles: HashMap<FaultTarget, Vec<_>> = HashMap::new();
         for spec in &args.faults {
             match spec.times {
@@ -64,6 +188,9 @@ pub fn run(args: &MockArgs) -> Result<(), Failure> {
         }
         for (target, cycle) in cycles {
             mock.set_fault_cycle(target, cycle);
+        }
+        if let Some(ms) = args.token_delay_ms {
+            mock.set_token_delay(std::time::Duration::from_millis(ms));
         }
         print_usage(&mock, &files, &config, temp.is_some(), args);
         wait_for_stop().await;
@@ -88,6 +215,8 @@ fn print_usage(mock: &MockServer, files: &PkiFiles, config: &Path, temporary: bo
         row("Maskinporten", format!("{}  (audience {})", mock.token_endpoint(), mock.audience())),
         row("Fiks API", mock.fiks_base_url()),
         row("issuer", mock.options().issuer.clone()),
+        row("integrasjon", format!("{}  (password in fiks.toml)", mock.options().integrasjon_id)),
+        row("token life", format!("{} s", mock.options().token_lifetime_secs)),
         row("orgnr", mock.pki().orgnr().to_string()),
         row(
             "files",
@@ -95,6 +224,12 @@ fn print_usage(mock: &MockServer, files: &PkiFiles, config: &Path, temporary: bo
         ),
         row("", "virksomhet.p12, virksomhet-legacy.p12, chain.pem, key.pem, ca.pem, fiks.toml".to_string()),
     ];
+    if let Some(pki) = &args.pki {
+        lines.push(row("PKI kept in", pki.display().to_string()));
+    }
+    if let Some(ms) = args.token_delay_ms {
+        lines.push(row("token delay", format!("{ms} ms")));
+    }
     if !args.faults.is_empty() {
         let faults: Vec<String> = args
             .faults

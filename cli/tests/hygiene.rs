@@ -71,5 +71,61 @@ fn logs_go_to_stderr_at_the_chosen_level() {
         "-d",
         "{\"sok\":\"x\"}",
     ]));
-    assert!(verbose_wins.stderr.contains("INFO"), "-v wins over RUST_LOG: {}", verbose_wins.stderr);
+    assert!(verbose_wins.stderr.contains("INFO"), "-v is not silenced by RUST_LOG=off: {}", verbose_wins.stderr);
+}
+
+/// Lines of a log on stderr that come from the HTTP stack rather than the library.
+fn http_stack_lines(stderr: &str) -> Vec<&str> {
+    stderr.lines().filter(|l| ["hyper", "reqwest", "rustls", "h2::"].iter().any(|t| l.contains(t))).collect()
+}
+
+#[test]
+fn verbosity_shows_the_library_then_the_http_stack() {
+    let private = private_mock();
+    let config = private.config_path().to_path_buf();
+    let call = |flags: &[&str]| {
+        let mut c = cli();
+        c.arg("--config").arg(&config).args(flags).args(["call", "GET", "/echo"]);
+        run(&mut c)
+    };
+    // -v: the token fetch, a retry and the call, at INFO; nothing at DEBUG.
+    private.mock.push_fault(fiks_integrasjon_mock::FaultTarget::Fiks, fiks_integrasjon_mock::Fault::Status(503), 1);
+    let v = call(&["-v"]);
+    assert_code(&v, 0);
+    assert!(v.stderr.contains("INFO fetched a Maskinporten token"), "{}", v.stderr);
+    assert!(v.stderr.contains("INFO retrying the Fiks request") && v.stderr.contains("503"), "{}", v.stderr);
+    assert!(!v.stderr.contains("DEBUG") && http_stack_lines(&v.stderr).is_empty(), "{}", v.stderr);
+    assert_no_secrets("-v", &v.stderr);
+
+    // A final failure is at INFO too.
+    private.mock.push_fault(fiks_integrasjon_mock::FaultTarget::Fiks, fiks_integrasjon_mock::Fault::Status(503), 1);
+    let failed = call(&["-v", "--set", "max_retries=0"]);
+    assert_code(&failed, 1);
+    assert!(failed.stderr.contains("INFO the Fiks request failed"), "{}", failed.stderr);
+
+    // -vv: the library's DEBUG events, still none of the HTTP stack's.
+    let vv = call(&["-vv"]);
+    assert_code(&vv, 0);
+    assert!(vv.stderr.contains("DEBUG fiks_integrasjon::"), "{}", vv.stderr);
+    assert!(
+        http_stack_lines(&vv.stderr).is_empty(),
+        "-vv keeps the HTTP stack out: {:?}",
+        http_stack_lines(&vv.stderr)
+    );
+    assert_no_secrets("-vv", &vv.stderr);
+
+    // -vvv: everything (a new connection is always made, so the pool's lines are there).
+    let vvv = call(&["-vvv"]);
+    assert_code(&vvv, 0);
+    assert!(vvv.stderr.contains("hyper_util::client"), "{}", vvv.stderr);
+    assert!(vvv.stderr.contains("TRACE"), "{}", vvv.stderr);
+
+    // RUST_LOG adds to the flags: the pool's lines at -vv when asked.
+    let mut c = cli();
+    c.env("RUST_LOG", "hyper_util=debug").arg("--config").arg(&config).args(["-vv", "call", "GET", "/echo"]);
+    let asked = run(&mut c);
+    assert_code(&asked, 0);
+    assert!(asked.stderr.contains("DEBUG hyper_util::client"), "{}", asked.stderr);
+    assert!(asked.stderr.contains("DEBUG fiks_integrasjon::"), "{}", asked.stderr);
+    assert!(!asked.stderr.contains("TRACE"), "{}", asked.stderr);
 }

@@ -63,6 +63,8 @@ impl Live {
             .worker_threads(1)
             .max_blocking_threads(2)
             .thread_name("fiks-integrasjon")
+            // No SIGPIPE from a closed connection ever reaches the host (crate::signals).
+            .on_thread_start(crate::signals::block_sigpipe_for_this_thread)
             .enable_all()
             .build()
             .map_err(|e| Error::usage(format!("cannot start the runtime thread: {e}")))?;
@@ -226,6 +228,8 @@ impl Client {
         let live = self.live()?;
         refuse_inside_runtime()?;
         let fut = f(live.client().clone());
+        // The future runs on this (the caller's) thread, where a TLS handshake may write.
+        let _no_sigpipe = crate::signals::SigpipeGuard::new();
         Ok(live.runtime()?.block_on(fut))
     }
 

@@ -104,19 +104,24 @@ pub enum TransportProblem {
     Tls,
     /// The answer could not be read or understood (not JSON where JSON was required, cut off).
     InvalidResponse,
+    /// A successful Fiks answer was larger than `max_response_bytes`; the connection was dropped
+    /// without reading the rest. (A token answer over 64 KiB is [`TransportProblem::InvalidResponse`]:
+    /// it is not Maskinporten's.)
+    TooLarge,
     /// Anything else the HTTP stack reported.
     Other,
 }
 
 impl TransportProblem {
     /// A stable `snake_case` name (`"timeout"`, `"connect"`, `"tls"`, `"invalid_response"`,
-    /// `"other"`) that bindings expose and programs compare with.
+    /// `"too_large"`, `"other"`) that bindings expose and programs compare with.
     pub fn as_str(self) -> &'static str {
         match self {
             TransportProblem::Timeout => "timeout",
             TransportProblem::Connect => "connect",
             TransportProblem::Tls => "tls",
             TransportProblem::InvalidResponse => "invalid_response",
+            TransportProblem::TooLarge => "too_large",
             TransportProblem::Other => "other",
         }
     }
@@ -203,8 +208,11 @@ pub struct ApiError {
     pub status: u16,
     /// The Fiks error body, when the answer was one (see [`FiksErrorBody`]).
     pub body: Option<FiksErrorBody>,
-    /// The raw answer body, as received.
+    /// The raw answer body, as received: at most 1 MiB ([`crate::MAX_ERROR_BODY_BYTES`]).
     pub raw: Vec<u8>,
+    /// The answer's body was longer than the 1 MiB kept in `raw`: the rest was not read (and
+    /// the connection was dropped), so `raw` is its beginning and `body` may be missing.
+    pub body_truncated: bool,
     /// Fiks answered 401 to a token fetched after an earlier 401: the token is fine, so Fiks
     /// refuses the integrasjon itself (`integrasjon_id`/`integrasjon_passord`, or its access).
     /// No further token is fetched for it until the token is renewed at expiry.
@@ -393,13 +401,14 @@ impl Error {
         }
     }
 
-    /// The configuration key the error is about, when there is one: a config error's key, or
-    /// the certificate key (`certificate`, `private_key`, `certificate_password`) of a
-    /// certificate error.
+    /// The configuration key the error is about, when there is one: a config error's key, the
+    /// certificate key (`certificate`, `private_key`, `certificate_password`) of a certificate
+    /// error, or `max_response_bytes` for an answer over that cap.
     pub fn config_key(&self) -> Option<&str> {
         match self {
             Error::Config { key, .. } => key.as_deref(),
             Error::Certificate { key, .. } => Some(key),
+            Error::Transport { problem: TransportProblem::TooLarge, .. } => Some("max_response_bytes"),
             _ => None,
         }
     }
@@ -486,6 +495,9 @@ impl Error {
                 TransportProblem::InvalidResponse => {
                     "the answer was not what the protocol expects: check the URLs (a proxy or a login page in between?)"
                 }
+                TransportProblem::TooLarge => {
+                    "raise `max_response_bytes` for larger Fiks answers, or download them with your own HTTP client and the Fiks headers (`headers_for`)"
+                }
                 _ => "check the network, proxy settings (HTTPS_PROXY/NO_PROXY) and the URLs",
             }),
             Error::Usage { .. } => None,
@@ -542,6 +554,7 @@ impl Error {
             TransportProblem::Connect => "the connection failed",
             TransportProblem::Tls => "TLS failed",
             TransportProblem::InvalidResponse => "the answer could not be read",
+            TransportProblem::TooLarge => "the answer is too large",
             TransportProblem::Other => "request failed",
         });
         let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);

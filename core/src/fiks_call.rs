@@ -144,8 +144,12 @@ impl Inner {
         if let Some(ct) = request.content_type() {
             b = b.header(reqwest::header::CONTENT_TYPE, ct);
         }
+        let cap = crate::transport::BodyCap::Fiks {
+            max_response_bytes: usize::try_from(self.config.max_response_bytes()).unwrap_or(usize::MAX),
+        };
         let answer =
-            crate::transport::exchange(b, deadline.attempt_timeout(self.config.timeout()), "the Fiks request").await?;
+            crate::transport::exchange(b, deadline.attempt_timeout(self.config.timeout()), "the Fiks request", cap)
+                .await?;
         let status = answer.status;
         let headers: Vec<(String, String)> = answer
             .headers
@@ -156,7 +160,10 @@ impl Inner {
             return Ok(FiksResponse { status, headers, body: answer.body });
         }
         let person = matches!(self.config.auth_mode(), AuthMode::PersonToken(_));
-        let err = api_error_from(status, answer.body, ResponseHeaders::of(&answer.headers), person);
+        let mut err = api_error_from(status, answer.body, ResponseHeaders::of(&answer.headers), person);
+        if let Error::Api(a) = &mut err {
+            a.body_truncated = answer.truncated;
+        }
         Err((err, answer.retry_after))
     }
 }
@@ -168,6 +175,7 @@ pub(crate) fn api_error_from(status: u16, body: Vec<u8>, headers: ResponseHeader
         status,
         body: parsed,
         raw: body,
+        body_truncated: false,
         integrasjon_refused: false,
         person_token,
         headers,

@@ -26,7 +26,8 @@
 //! }
 //! # Ok::<(), fiks_integrasjon::Error>(())
 //! ```
-#![forbid(unsafe_code)]
+// No unsafe code, but for the few signal-mask calls of `signals` (allowed there alone).
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod blocking;
@@ -47,6 +48,8 @@ pub mod log;
 mod origin;
 pub mod request;
 pub mod retry;
+#[allow(unsafe_code)]
+mod signals;
 pub mod token;
 mod transport;
 
@@ -62,7 +65,7 @@ pub use headers::FiksHeaders;
 pub use origin::FiksOrigins;
 pub use request::{FiksRequest, FiksResponse, Method};
 pub use token::Token;
-pub use transport::USER_AGENT;
+pub use transport::{MAX_ERROR_BODY_BYTES, MAX_TOKEN_ANSWER_BYTES, USER_AGENT};
 
 /// The crate version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -236,11 +236,27 @@ impl Inner {
             .post(endpoint.clone())
             .form(&[("grant_type", GRANT_TYPE), ("assertion", assertion)])
             .header(reqwest::header::ACCEPT, "application/json");
-        let answer =
-            crate::transport::exchange(request, deadline.attempt_timeout(self.config.timeout()), "the token request")
-                .await?;
+        let answer = crate::transport::exchange(
+            request,
+            deadline.attempt_timeout(self.config.timeout()),
+            "the token request",
+            crate::transport::BodyCap::Token,
+        )
+        .await?;
         let (status, retry_after, body) = (answer.status, answer.retry_after, answer.body);
         if (200..300).contains(&status) {
+            if let Some(other) = not_json(&answer.headers) {
+                return Err((
+                    Error::Transport {
+                        problem: TransportProblem::InvalidResponse,
+                        message: format!(
+                            "the token endpoint answered HTTP {status} with Content-Type `{other}`, not JSON: not Maskinporten's answer (a login page or a proxy in between?)"
+                        ),
+                        status: Some(status),
+                    },
+                    None,
+                ));
+            }
             return parse_token_response(status, &body).map_err(|e| (e, None));
         }
         let err = match parse_oauth_error(status, &body) {
@@ -259,6 +275,15 @@ impl Inner {
         };
         Err((err, retry_after))
     }
+}
+
+/// The media type of a token answer when it is not JSON (`application/json` or `…+json`);
+/// `None` when it is JSON or absent (a missing type is left to the body parser).
+fn not_json(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let value = headers.get(reqwest::header::CONTENT_TYPE)?;
+    let essence = value.to_str().unwrap_or("?").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let json = essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"));
+    (!json).then(|| essence.chars().take(100).collect())
 }
 
 #[cfg(test)]

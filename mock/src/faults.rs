@@ -83,11 +83,34 @@ pub enum Fault {
     Html502,
     /// Close the TCP connection without any response.
     Drop,
+    /// 200 with a JSON-looking body that never ends (chunked, no length).
+    Endless,
+    /// 400 with a JSON error body that never ends (chunked, no length).
+    EndlessError,
+    /// 200 with a body of exactly this many bytes, announced in `Content-Length`.
+    Big(u64),
+    /// The normal answer's body sent one byte a second.
+    Trickle,
+    /// The normal answer with its full `Content-Length`, but only half its body before the
+    /// connection closes.
+    Cut,
+    /// The status line and one header line, then nothing: the head never finishes.
+    PartialHead,
+    /// A well-formed token answer sent as `Content-Type: text/html` (a login page's type).
+    WrongContentType,
+    /// A token answer whose `expires_in` is this raw JSON (`0`, `-5`, `1e12`, `"600"`).
+    ExpiresIn(String),
+    /// 503 with `Retry-After` as an HTTP date this many seconds from now (negative: the past).
+    RetryAfterDate(i64),
+    /// 302 to another origin (`Location: https://elsewhere.invalid/…`).
+    Redirect,
 }
 
 impl Fault {
     /// Parses a fault mode: `none`, a 5xx status (`503`), `429` or `429:<secs>`,
-    /// `delay:<n>s` / `delay:<n>ms`, `garbage`, `html502` or `drop`.
+    /// `delay:<n>s` / `delay:<n>ms`, `garbage`, `html502`, `drop`, or one of the hostile modes:
+    /// `endless`, `endless_error`, `big:<bytes>`, `trickle`, `cut`, `partial_head`,
+    /// `wrong_content_type`, `expires_in:<json>`, `retry_after_date:<secs>`, `redirect`.
     pub fn parse(s: &str) -> Result<Fault, String> {
         let s = s.trim().to_ascii_lowercase();
         let bad = |why: &str| format!("invalid fault '{s}': {why}");
@@ -96,6 +119,13 @@ impl Fault {
             "garbage" => return Ok(Fault::Garbage),
             "html502" | "html" => return Ok(Fault::Html502),
             "drop" => return Ok(Fault::Drop),
+            "endless" => return Ok(Fault::Endless),
+            "endless_error" => return Ok(Fault::EndlessError),
+            "trickle" => return Ok(Fault::Trickle),
+            "cut" => return Ok(Fault::Cut),
+            "partial_head" => return Ok(Fault::PartialHead),
+            "wrong_content_type" => return Ok(Fault::WrongContentType),
+            "redirect" => return Ok(Fault::Redirect),
             "429" => return Ok(Fault::TooManyRequests { retry_after_secs: 1 }),
             _ => {}
         }
@@ -103,13 +133,31 @@ impl Fault {
             let retry_after_secs = secs.parse().map_err(|_| bad("Retry-After must be whole seconds, e.g. 429:5"))?;
             return Ok(Fault::TooManyRequests { retry_after_secs });
         }
+        if let Some(n) = s.strip_prefix("big:") {
+            return n.parse().map(Fault::Big).map_err(|_| bad("big:<bytes> needs a whole number"));
+        }
+        if let Some(v) = s.strip_prefix("expires_in:") {
+            return serde_json::from_str::<serde_json::Value>(v)
+                .map(|_| Fault::ExpiresIn(v.to_string()))
+                .map_err(|_| bad("expires_in:<json> needs a JSON value, e.g. expires_in:0 or expires_in:\"600\""));
+        }
+        if let Some(n) = s.strip_prefix("retry_after_date:") {
+            return n
+                .parse()
+                .map(Fault::RetryAfterDate)
+                .map_err(|_| bad("retry_after_date:<seconds from now> needs a whole number"));
+        }
         if let Some(d) = s.strip_prefix("delay:") {
             return parse_duration(d).map(Fault::Delay).map_err(|e| bad(&e));
         }
         match s.parse::<u16>() {
             Ok(code) if (500..=599).contains(&code) => Ok(Fault::Status(code)),
             Ok(_) => Err(bad("a status fault must be 5xx (or 429)")),
-            Err(_) => Err(bad("use 5xx, 429, 429:<secs>, delay:<n>s, delay:<n>ms, garbage, html502, drop or none")),
+            Err(_) => Err(bad(
+                "use 5xx, 429, 429:<secs>, delay:<n>s, delay:<n>ms, garbage, html502, drop, endless, endless_error, \
+                 big:<bytes>, trickle, cut, partial_head, wrong_content_type, expires_in:<json>, \
+                 retry_after_date:<secs>, redirect or none",
+            )),
         }
     }
 }
@@ -136,6 +184,16 @@ impl fmt::Display for Fault {
             Fault::Garbage => f.write_str("garbage"),
             Fault::Html502 => f.write_str("html502"),
             Fault::Drop => f.write_str("drop"),
+            Fault::Endless => f.write_str("endless"),
+            Fault::EndlessError => f.write_str("endless_error"),
+            Fault::Big(n) => write!(f, "big:{n}"),
+            Fault::Trickle => f.write_str("trickle"),
+            Fault::Cut => f.write_str("cut"),
+            Fault::PartialHead => f.write_str("partial_head"),
+            Fault::WrongContentType => f.write_str("wrong_content_type"),
+            Fault::ExpiresIn(v) => write!(f, "expires_in:{v}"),
+            Fault::RetryAfterDate(n) => write!(f, "retry_after_date:{n}"),
+            Fault::Redirect => f.write_str("redirect"),
         }
     }
 }

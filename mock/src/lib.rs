@@ -30,6 +30,7 @@
 
 #![warn(missing_docs)]
 
+mod body;
 mod client_settings;
 mod control;
 mod counters;

@@ -1,21 +1,28 @@
 //! Small HTTP helpers: building answers and reading bodies.
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde_json::Value;
 
+pub(crate) use crate::body::MockBody;
+
 /// Every answer the mock gives.
-pub(crate) type Resp = Response<Full<Bytes>>;
+pub(crate) type Resp = Response<MockBody>;
 
 /// The largest request body the mock reads.
 pub(crate) const MAX_BODY: usize = 1024 * 1024;
 
 /// An answer with a body and content type.
 pub(crate) fn with_body(status: u16, content_type: &'static str, body: impl Into<Bytes>) -> Resp {
-    let mut r = Response::new(Full::new(body.into()));
+    with_shaped_body(status, content_type, MockBody::whole(body))
+}
+
+/// An answer with a body of any shape (see [`MockBody`]).
+pub(crate) fn with_shaped_body(status: u16, content_type: &'static str, body: MockBody) -> Resp {
+    let mut r = Response::new(body);
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     r

@@ -7,7 +7,12 @@ use hyper::Request;
 use hyper::body::Incoming;
 
 use crate::faults::{Fault, FaultTarget};
-use crate::respond::{GARBAGE, HTML_502, Resp, header, with_body};
+use std::time::Duration;
+
+use http_body_util::BodyExt;
+
+use crate::body::HeadStall;
+use crate::respond::{GARBAGE, HTML_502, MockBody, Resp, header, with_body, with_shaped_body};
 use crate::state::{Shared, lock};
 use crate::{control, fiks_api, maskinporten};
 
@@ -24,10 +29,14 @@ impl fmt::Display for DroppedOnPurpose {
 impl std::error::Error for DroppedOnPurpose {}
 
 /// Answers one request; `Err` makes hyper close the connection without an answer.
-pub(crate) async fn dispatch(shared: &Shared, req: Request<Incoming>) -> Result<Resp, DroppedOnPurpose> {
+pub(crate) async fn dispatch(
+    shared: &Shared,
+    req: Request<Incoming>,
+    stall: &HeadStall,
+) -> Result<Resp, DroppedOnPurpose> {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let answer = route(shared, req).await;
+    let answer = route(shared, req, stall).await;
     match &answer {
         Ok(r) => tracing::debug!(%method, %path, status = r.status().as_u16(), "answered"),
         Err(e) => tracing::debug!(%method, %path, "{e}"),
@@ -35,21 +44,23 @@ pub(crate) async fn dispatch(shared: &Shared, req: Request<Incoming>) -> Result<
     answer
 }
 
-async fn route(shared: &Shared, req: Request<Incoming>) -> Result<Resp, DroppedOnPurpose> {
+async fn route(shared: &Shared, req: Request<Incoming>, stall: &HeadStall) -> Result<Resp, DroppedOnPurpose> {
     let path = req.uri().path();
     if path == "/token" {
         lock(&shared.counters).token_requests += 1;
-        if let Some(r) = apply_fault(shared, FaultTarget::Token, path).await? {
-            return Ok(r);
-        }
-        return Ok(maskinporten::token(shared, req).await);
+        return match apply_fault(shared, FaultTarget::Token, path, stall).await? {
+            Applied::Answer(r) => Ok(r),
+            Applied::Normal => Ok(maskinporten::token(shared, req).await),
+            Applied::Reshape(how) => Ok(reshape(maskinporten::token(shared, req).await, how).await),
+        };
     }
     if path == fiks_api::PREFIX || path.starts_with("/fiks/") {
         lock(&shared.counters).fiks_requests += 1;
-        if let Some(r) = apply_fault(shared, FaultTarget::Fiks, fiks_api::sub_path(path)).await? {
-            return Ok(r);
-        }
-        return Ok(fiks_api::handle(shared, req).await);
+        return match apply_fault(shared, FaultTarget::Fiks, fiks_api::sub_path(path), stall).await? {
+            Applied::Answer(r) => Ok(r),
+            Applied::Normal => Ok(fiks_api::handle(shared, req).await),
+            Applied::Reshape(how) => Ok(reshape(fiks_api::handle(shared, req).await, how).await),
+        };
     }
     if path == "/.well-known/oauth-authorization-server" {
         return Ok(maskinporten::metadata(shared, req.method()));
@@ -60,12 +71,54 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Result<Resp, DroppedO
     Ok(with_body(404, "text/plain; charset=utf-8", "404 Not Found\n"))
 }
 
-/// The fault for this request, if any: `Ok(Some(answer))` instead of the normal one,
-/// `Ok(None)` to go on normally (after a delay), `Err` to drop the connection.
-async fn apply_fault(shared: &Shared, target: FaultTarget, path: &str) -> Result<Option<Resp>, DroppedOnPurpose> {
+/// What a fault does to a request.
+enum Applied {
+    /// Answer this instead.
+    Answer(Resp),
+    /// Answer normally.
+    Normal,
+    /// Answer normally, with the body sent in another shape.
+    Reshape(Reshape),
+}
+
+/// How a normal answer's body is sent instead.
+enum Reshape {
+    Trickle,
+    Cut,
+}
+
+/// The normal answer `r` with its body sent as `how` says.
+async fn reshape(r: Resp, how: Reshape) -> Resp {
+    let (parts, body) = r.into_parts();
+    let bytes = match body.collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(_) => bytes::Bytes::new(),
+    };
+    let body = match how {
+        Reshape::Trickle => MockBody::trickle(bytes, Duration::from_secs(1)),
+        Reshape::Cut => MockBody::cut(bytes),
+    };
+    hyper::Response::from_parts(parts, body)
+}
+
+/// A token answer that is well-formed but for `expires_in` (raw JSON) and the content type.
+fn odd_token_answer(expires_in: &str, content_type: &'static str) -> Resp {
+    let body = format!(
+        r#"{{"access_token":"mock-odd-token","token_type":"Bearer","expires_in":{expires_in},"scope":"ks:fiks"}}"#
+    );
+    with_body(200, content_type, body)
+}
+
+/// The fault for this request, if any (see [`Applied`]); `Err` drops the connection.
+async fn apply_fault(
+    shared: &Shared,
+    target: FaultTarget,
+    path: &str,
+    stall: &HeadStall,
+) -> Result<Applied, DroppedOnPurpose> {
     let fault = shared.take_fault(target);
     if fault == Fault::None {
-        return Ok(None);
+        return Ok(Applied::Normal);
     }
     {
         let mut c = lock(&shared.counters);
@@ -75,12 +128,54 @@ async fn apply_fault(shared: &Shared, target: FaultTarget, path: &str) -> Result
         }
     }
     let answer = match fault {
-        Fault::None => return Ok(None),
+        Fault::None => return Ok(Applied::Normal),
         Fault::Delay(d) => {
             tokio::time::sleep(d).await;
-            return Ok(None);
+            return Ok(Applied::Normal);
         }
         Fault::Drop => return Err(DroppedOnPurpose),
+        Fault::Trickle => return Ok(Applied::Reshape(Reshape::Trickle)),
+        Fault::Cut => return Ok(Applied::Reshape(Reshape::Cut)),
+        Fault::PartialHead => {
+            stall.arm();
+            with_body(200, "application/json", "{}")
+        }
+        Fault::Endless => {
+            let prefix: &'static [u8] = match target {
+                FaultTarget::Token => br#"{"access_token":""#,
+                FaultTarget::Fiks => br#"{"data":""#,
+            };
+            with_shaped_body(200, "application/json", MockBody::endless(prefix, b'a'))
+        }
+        Fault::EndlessError => {
+            let prefix: &'static [u8] = match target {
+                FaultTarget::Token => br#"{"error":"invalid_grant","error_description":""#,
+                FaultTarget::Fiks => br#"{"status":400,"errorId":"00000000-0000-0000-0000-000000000000","message":""#,
+            };
+            with_shaped_body(400, "application/json", MockBody::endless(prefix, b'a'))
+        }
+        Fault::Big(n) => with_shaped_body(200, "application/octet-stream", MockBody::sized(n, b'a')),
+        Fault::WrongContentType => odd_token_answer("120", "text/html; charset=utf-8"),
+        Fault::ExpiresIn(v) => odd_token_answer(&v, "application/json"),
+        Fault::RetryAfterDate(secs) => {
+            let (now, by) = (std::time::SystemTime::now(), Duration::from_secs(secs.unsigned_abs()));
+            let at = if secs >= 0 { now.checked_add(by) } else { now.checked_sub(by) };
+            let at = at.unwrap_or(std::time::UNIX_EPOCH);
+            let r = match target {
+                FaultTarget::Token => {
+                    maskinporten::oauth_error(503, "server_error", "Maskinporten is busy (injected fault)")
+                }
+                FaultTarget::Fiks => {
+                    fiks_api::fiks_error(503, path, "Tjenesten er opptatt (injected fault)", None, None)
+                }
+            };
+            header(r, "retry-after", &httpdate::fmt_http_date(at))
+        }
+        Fault::Redirect => header(
+            with_body(302, "text/plain; charset=utf-8", "moved\n"),
+            "location",
+            "https://elsewhere.invalid/moved",
+        ),
         Fault::Garbage => with_body(200, "application/json", GARBAGE),
         Fault::Html502 => with_body(502, "text/html", HTML_502),
         Fault::Status(code) => match target {
@@ -115,5 +210,5 @@ async fn apply_fault(shared: &Shared, target: FaultTarget, path: &str) -> Result
             header(r, "retry-after", &retry_after_secs.to_string())
         }
     };
-    Ok(Some(answer))
+    Ok(Applied::Answer(answer))
 }

@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
+use crate::body::{HeadStall, StallingIo};
 use crate::client_settings::ClientSettings;
 use crate::counters::Counters;
 use crate::faults::{Fault, FaultTarget};
@@ -146,9 +147,12 @@ async fn serve_connection<I>(io: I, shared: Arc<Shared>, mut shutdown: watch::Re
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let stall = HeadStall::default();
+    let io = StallingIo::new(io, stall.clone());
     let service = service_fn(move |req| {
         let shared = shared.clone();
-        async move { router::dispatch(&shared, req).await }
+        let stall = stall.clone();
+        async move { router::dispatch(&shared, req, &stall).await }
     });
     let conn = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(io), service);
     tokio::select! {

@@ -157,6 +157,12 @@ pub const KEYS: &[KeySpec] = &[
         "the time one call may take, retries and waits included",
         Some("60"),
     ),
+    k(
+        "max_response_bytes",
+        KeyKind::Count { max: u32::MAX },
+        "the largest Fiks answer read into memory; a larger one fails and its connection is dropped",
+        Some("67108864"),
+    ),
 ];
 
 /// The spec of `name` (exact, lower case), if it is a key.

@@ -242,6 +242,11 @@ impl ConfigBuilder {
         self.with("max_retries", n.to_string())
     }
 
+    /// Sets `max_response_bytes`: the largest successful Fiks answer read into memory.
+    pub fn max_response_bytes(self, n: u32) -> Self {
+        self.with("max_response_bytes", n.to_string())
+    }
+
     /// Reads a TOML file of `key = value` lines (file layer). Strings, numbers (for seconds and
     /// counts) and, for lists (`scopes`, `resource`, `allowed_origins`), arrays of strings are
     /// accepted. Relative paths are taken relative to the file's directory.

@@ -195,6 +195,7 @@ pub struct Config {
     pub(crate) refresh_ahead: Duration,
     pub(crate) max_retries: u32,
     pub(crate) retry_deadline: Duration,
+    pub(crate) max_response_bytes: u32,
 }
 
 impl Config {
@@ -291,6 +292,13 @@ impl Config {
     pub fn retry_deadline(&self) -> Duration {
         self.retry_deadline
     }
+    /// The largest successful Fiks answer read into memory, in bytes (`max_response_bytes`,
+    /// default 64 MiB). A larger one fails with [`crate::TransportProblem::TooLarge`] and its
+    /// connection is dropped; error answers are kept up to 1 MiB and marked truncated
+    /// ([`crate::ApiError::body_truncated`]), token answers are read up to 64 KiB.
+    pub fn max_response_bytes(&self) -> u32 {
+        self.max_response_bytes
+    }
     /// Extra trust roots.
     pub fn ca_file(&self) -> Option<&Path> {
         self.ca_file.as_deref()
@@ -343,6 +351,7 @@ impl Config {
             "refresh_ahead_seconds" => Some(fmt_secs(self.refresh_ahead)),
             "max_retries" => Some(self.max_retries.to_string()),
             "retry_deadline_seconds" => Some(fmt_secs(self.retry_deadline)),
+            "max_response_bytes" => Some(self.max_response_bytes.to_string()),
             _ => None,
         }
     }

@@ -166,6 +166,7 @@ impl ConfigBuilder {
             refresh_ahead: self.seconds("refresh_ahead_seconds")?,
             max_retries: self.count("max_retries")?,
             retry_deadline: self.seconds("retry_deadline_seconds")?,
+            max_response_bytes: self.count("max_response_bytes")?,
         })
     }
 

@@ -656,6 +656,15 @@ const char *fiks_error_config_key(const struct fiks_error *error);
 bool fiks_error_is_transient(const struct fiks_error *error);
 
 /**
+ * Whether the raw body of an API error (`fiks_error_body`) is only the first 1 MiB of a longer
+ * answer: the rest was not read, and the connection was dropped. `false` for NULL and for
+ * every other kind of error.
+ *
+ * Ownership: a plain value. Thread safety: any thread may read it.
+ */
+bool fiks_error_body_truncated(const struct fiks_error *error);
+
+/**
  * A response header of the answer that failed, by name (case-insensitive), or NULL when it
  * was absent. Only `Retry-After`, `Location` and `WWW-Authenticate` are kept; any other name
  * gives NULL.

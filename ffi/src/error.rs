@@ -217,6 +217,16 @@ pub unsafe extern "C" fn fiks_error_is_transient(error: *const fiks_error) -> bo
     with_error(error, |e| e.details.transient)
 }
 
+/// Whether the raw body of an API error (`fiks_error_body`) is only the first 1 MiB of a longer
+/// answer: the rest was not read, and the connection was dropped. `false` for NULL and for
+/// every other kind of error.
+///
+/// Ownership: a plain value. Thread safety: any thread may read it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_error_body_truncated(error: *const fiks_error) -> bool {
+    with_error(error, |e| e.details.body_truncated)
+}
+
 /// A response header of the answer that failed, by name (case-insensitive), or NULL when it
 /// was absent. Only `Retry-After`, `Location` and `WWW-Authenticate` are kept; any other name
 /// gives NULL.

@@ -52,6 +52,8 @@ pub(crate) struct Details {
     pub(crate) headers: Vec<(&'static str, CString)>,
     /// `Retry-After` as a wait, in milliseconds.
     pub(crate) retry_after_ms: Option<u64>,
+    /// The API error's body was longer than the 1 MiB kept (core `ApiError::body_truncated`).
+    pub(crate) body_truncated: bool,
 }
 
 /// The fields of a Maskinporten OAuth error.
@@ -165,6 +167,7 @@ impl From<fiks::Error> for ErrorData {
                 .map(|h| h.iter().map(|(n, v)| (n, c_string(v))).collect())
                 .unwrap_or_default(),
             retry_after_ms: e.retry_after().map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            body_truncated: e.as_api().is_some_and(|a| a.body_truncated),
         });
         if let Some(t) = e.as_token() {
             data.oauth = Some(Box::new(OAuthFields {

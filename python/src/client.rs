@@ -55,7 +55,7 @@ struct HeadersDict {
 /// consumer_org, on_behalf_of, pid, integrasjon_id, integrasjon_passord, fiks_base_url,
 /// allowed_origins, person_token (str, or a callable returning the citizen's token), ca_file,
 /// timeout_seconds, connect_timeout_seconds, refresh_ahead_seconds, max_retries,
-/// retry_deadline_seconds. Also: Client.from_file(path, **overrides), Client.from_env().
+/// retry_deadline_seconds, max_response_bytes (default 64 MiB). Also: Client.from_file(path, **overrides), Client.from_env().
 ///
 /// Thread-safe (share one), releases the GIL while waiting, Ctrl-C interrupts a waiting call
 /// on the main thread, survives os.fork().

@@ -12,7 +12,7 @@
 //! | `Config` | `ConfigError` | `key` |
 //! | `Certificate` | `CertificateError` | |
 //! | `Token` | `TokenError` | `error`, `description`, `error_uri`, `mp_code` |
-//! | `Api` | `ApiError` | `error_id`, `error_code`, `error_json`, `message`, `path`, `original_path`, `timestamp`, `error`, `extra`, `body`, `integrasjon_refused`, `person_token` |
+//! | `Api` | `ApiError` | `error_id`, `error_code`, `error_json`, `message`, `path`, `original_path`, `timestamp`, `error`, `extra`, `body`, `body_truncated`, `integrasjon_refused`, `person_token` |
 //! | `Transport` | `TransportError` | |
 //! | `Usage` | `UsageError` | |
 
@@ -103,6 +103,7 @@ pub(crate) fn exception<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, 
 
 fn api_fields(py: Python<'_>, kw: &Bound<'_, PyDict>, a: &ApiError) -> PyResult<()> {
     kw.set_item("body", PyBytes::new(py, &a.raw))?;
+    kw.set_item("body_truncated", a.body_truncated)?;
     kw.set_item("integrasjon_refused", a.integrasjon_refused)?;
     kw.set_item("person_token", a.person_token)?;
     let Some(b) = &a.body else {

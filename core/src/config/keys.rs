@@ -159,7 +159,8 @@ pub const KEYS: &[KeySpec] = &[
     ),
     k(
         "max_response_bytes",
-        KeyKind::Count { max: u32::MAX },
+        // Up to 2 GiB - 1: what every binding's integer holds (.NET `int`).
+        KeyKind::Count { max: 2_147_483_647 },
         "the largest Fiks answer read into memory; a larger one fails and its connection is dropped",
         Some("67108864"),
     ),

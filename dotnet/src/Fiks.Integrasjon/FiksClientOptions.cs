@@ -140,6 +140,24 @@ namespace Fiks.Integrasjon
         public TimeSpan? RetryDeadline { get { return GetSeconds("retry_deadline_seconds"); } set { PutSeconds("retry_deadline_seconds", value); } }
 
         /// <summary>
+        /// <c>max_response_bytes</c>: the largest successful Fiks answer read into memory (default 64 MiB, at most
+        /// <see cref="int.MaxValue"/>). A larger one
+        /// fails with a <see cref="FiksTransportException"/> whose <see cref="FiksException.Problem"/> is
+        /// <c>too_large</c>, and its connection is dropped. Download large documents with your own
+        /// <see cref="System.Net.Http.HttpClient"/> and <see cref="FiksAuthenticationHandler"/> instead, or raise this.
+        /// </summary>
+        public int? MaxResponseBytes
+        {
+            get
+            {
+                int n;
+                string s = Get("max_response_bytes");
+                return s != null && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out n) ? n : (int?)null;
+            }
+            set { Put("max_response_bytes", value.HasValue ? value.Value.ToString(CultureInfo.InvariantCulture) : null); }
+        }
+
+        /// <summary>
         /// The virksomhetssertifikat as an <see cref="X509Certificate2"/> with an exportable private key
         /// (load it with <see cref="X509KeyStorageFlags.Exportable"/>). It is exported to PKCS#12 in memory
         /// when the client is created and used instead of <see cref="Certificate"/>.

@@ -44,7 +44,14 @@ namespace Fiks.Integrasjon
             OriginalPath = info.OriginalPath;
             Timestamp = info.Timestamp;
             _body = info.Body;
+            BodyTruncated = info.BodyTruncated;
         }
+
+        /// <summary>
+        /// True when the answer's body was longer than the 1 MiB kept in <see cref="Body"/>: the rest was not
+        /// read (the connection was dropped), so the body is its beginning. False for a parsed body.
+        /// </summary>
+        public bool BodyTruncated { get; private set; }
 
         /// <summary>The HTTP status (the body's <c>status</c>, or the status of the answer).</summary>
         public int? Status { get; private set; }

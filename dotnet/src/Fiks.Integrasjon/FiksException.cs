@@ -279,12 +279,16 @@ namespace Fiks.Integrasjon
         /// <summary><see cref="Body"/> decoded as UTF-8, or null.</summary>
         public string BodyText { get { return _error == null ? null : _error.BodyText; } }
 
+        /// <summary>True when <see cref="Body"/> is only the first 1 MiB of a longer answer (the rest was not read).</summary>
+        public bool BodyTruncated { get { return _error != null && _error.BodyTruncated; } }
+
         /// <summary>The parsed error body, or null.</summary>
         public FiksError Error { get { return _error; } }
     }
 
     /// <summary>Connecting, TLS, a timeout, or an answer that could not be read; <see cref="FiksException.Problem"/>
-    /// says which (<c>connect</c>, <c>tls</c>, <c>timeout</c>, <c>invalid_response</c>, <c>other</c>) and
+    /// says which (<c>connect</c>, <c>tls</c>, <c>timeout</c>, <c>invalid_response</c>, <c>too_large</c> — an answer
+    /// over <see cref="FiksClientOptions.MaxResponseBytes"/> —, <c>other</c>) and
     /// <see cref="FiksException.HttpStatus"/> is the status of an unusable answer (garbage, an HTML page), else 0.</summary>
     public class FiksTransportException : FiksException
     {

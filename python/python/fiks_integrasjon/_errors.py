@@ -219,7 +219,8 @@ class ApiError(FiksError):
     it to KS support), ``error_code``, ``error_json`` (decoded to Python objects, also when
     Fiks sent it as a JSON string), ``message``, ``path``, ``original_path``, ``timestamp``
     (milliseconds since the epoch), ``error`` (the reason phrase). ``extra`` holds fields this
-    version does not know; ``body`` is the raw answer. ``integrasjon_refused`` is ``True``
+    version does not know; ``body`` is the raw answer (at most its first 1 MiB:
+    ``body_truncated`` is ``True`` when the answer was longer and the rest was not read). ``integrasjon_refused`` is ``True``
     (``problem == "integrasjon_refused"``) for a ``401`` to a token fetched because of an
     earlier ``401``: Fiks refuses the integrasjon (check
     ``integrasjon_id``/``integrasjon_passord``), so no further token is fetched for it.
@@ -239,6 +240,7 @@ class ApiError(FiksError):
         "error",
         "extra",
         "body",
+        "body_truncated",
         "integrasjon_refused",
         "person_token",
     )
@@ -254,6 +256,7 @@ class ApiError(FiksError):
     error: Optional[str]
     extra: Dict[str, Any]
     body: bytes
+    body_truncated: bool
     integrasjon_refused: bool
     person_token: bool
 
@@ -273,6 +276,7 @@ class ApiError(FiksError):
         error: Optional[str] = None,
         extra: Optional[Dict[str, Any]] = None,
         body: bytes = b"",
+        body_truncated: bool = False,
         integrasjon_refused: bool = False,
         person_token: bool = False,
         problem: Optional[str] = None,
@@ -289,6 +293,7 @@ class ApiError(FiksError):
         self.error = error
         self.extra = extra if extra is not None else {}
         self.body = body
+        self.body_truncated = body_truncated
         self.integrasjon_refused = integrasjon_refused
         self.person_token = person_token
 

@@ -93,6 +93,7 @@ class _Config(TypedDict, total=False):
     refresh_ahead_seconds: _Seconds
     max_retries: _Count
     retry_deadline_seconds: _Seconds
+    max_response_bytes: _Count
 
 _Params = Union[Mapping[str, Any], Sequence[Tuple[str, Any]]]
 _Scopes = Union[str, Sequence[str]]

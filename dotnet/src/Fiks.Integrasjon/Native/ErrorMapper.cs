@@ -34,6 +34,7 @@ namespace Fiks.Integrasjon.Native
         internal string OAuthDescription;
         internal string MaskinportenCode;
         internal byte[] Body;
+        internal bool BodyTruncated;
 
         /// <summary>Copies every field out of <paramref name="error"/>; does not free it.</summary>
         internal static NativeErrorInfo Read(FiksStatus status, ErrorHandle error)
@@ -89,6 +90,7 @@ namespace Fiks.Integrasjon.Native
             UIntPtr len;
             IntPtr body = NativeMethods.fiks_error_body(error, out len);
             info.Body = body == IntPtr.Zero ? null : Utf8.CopyBytes(body, len);
+            info.BodyTruncated = NativeMethods.fiks_error_body_truncated(error);
             return info;
         }
 

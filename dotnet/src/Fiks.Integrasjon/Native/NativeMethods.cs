@@ -232,6 +232,10 @@ namespace Fiks.Integrasjon.Native
         internal static extern bool fiks_error_is_transient(ErrorHandle error);
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        [return: MarshalAs(UnmanagedType.I1)]
+        internal static extern bool fiks_error_body_truncated(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern IntPtr fiks_error_header(ErrorHandle error, byte[] name);
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]

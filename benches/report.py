@@ -272,6 +272,11 @@ def main() -> None:
         MISSING.append("rollover (figure 5, Rust)")
     if ossl is None:
         MISSING.append("openssl speed rsa2048")
+    L.append("## 8. Hostile servers\n")
+    L.append("Peak RSS and time to the error for each way a server can misbehave (endless, trickling and cut-off "
+             "bodies, heads that never finish, odd token answers, redirects) are measured by `scripts/chaos` "
+             "and written to [CHAOS.md](CHAOS.md): with the default caps the peak RSS grows by at most "
+             "`max_response_bytes` (64 MiB) plus the HTTP stack's buffers, against 1.9–2.9 GB before the caps.\n")
     notes = Path("benches/NOTES.md")
     if notes.exists():
         L.append(notes.read_text())

@@ -56,7 +56,8 @@ macro_rules! main_examples {
         Gets a Maskinporten access token with a virksomhetssertifikat, prints the three Fiks headers \
         (Authorization, IntegrasjonId, IntegrasjonPassord), calls Fiks REST APIs and shows their errors \
         readably. `mock` runs a strict local Maskinporten + Fiks API and `demo` walks the whole flow \
-        against it. Logs go to stderr: -v, -vv or RUST_LOG (EnvFilter syntax). Colour only on a \
+        against it. Logs go to stderr: -v (the library's info), -vv (its debug), -vvv (everything), \
+        RUST_LOG (EnvFilter syntax; added to -v). Colour only on a \
         terminal, never with NO_COLOR.",
     after_help = concat!(main_examples!(), "\n\n", config_help!(), "\n\n", exit_codes!()),
     propagate_version = true
@@ -79,7 +80,8 @@ pub struct Global {
     /// Set a configuration key; overrides the file and FIKS_<KEY> variables (repeatable)
     #[arg(long = "set", global = true, value_name = "KEY=VALUE")]
     pub set: Vec<String>,
-    /// More logs on stderr: -v info, -vv debug, -vvv trace (without it: RUST_LOG, else warnings)
+    /// More logs on stderr: -v the library's info (tokens, retries, failures), -vv its debug, -vvv
+    /// everything incl. the HTTP stack (RUST_LOG alone without -v, added to it with -v)
     #[arg(short, long, action = ArgAction::Count, global = true)]
     pub verbose: u8,
 }

@@ -37,6 +37,14 @@
 #define FIKS_INTEGRASJON_VERSION "0.1.0"
 
 /**
+ * The major ABI version of this header and of the library's SONAME
+ * (`libfiks_integrasjon.so.0`). A program may compare it with `fiks_abi_version()` at start-up.
+ *
+ * Ownership: a constant, nothing to free. Thread safety: a constant, usable anywhere.
+ */
+#define FIKS_INTEGRASJON_ABI_VERSION 0
+
+/**
  * The outcome of a call. Values are explicit and never reused; new kinds get new numbers.
  *
  * On anything but `FIKS_OK`, `*error_out` (when `error_out` is not NULL) receives an owned
@@ -207,6 +215,15 @@ typedef void (*fiks_log_callback)(enum fiks_log_level level,
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * The major ABI version of the library actually loaded (`FIKS_INTEGRASJON_ABI_VERSION` of the
+ * header it was built with; the number in its SONAME). A program built against a header whose
+ * `FIKS_INTEGRASJON_ABI_VERSION` differs must not use it.
+ *
+ * Ownership: a number, nothing to free. Thread safety: callable from any thread.
+ */
+uint32_t fiks_abi_version(void);
 
 /**
  * The library version, e.g. `"0.1.0"`.

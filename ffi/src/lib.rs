@@ -27,6 +27,7 @@
 // The extern functions take raw pointers from C by design; each documents what it requires.
 #![allow(clippy::missing_safety_doc)]
 
+mod abi;
 mod args;
 pub mod boundary;
 pub mod castable;
@@ -53,7 +54,19 @@ pub use request::*;
 pub use response::*;
 pub use status::{fiks_status, fiks_status_name};
 
+pub use abi::FIKS_INTEGRASJON_ABI_VERSION;
+
 static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
+
+/// The major ABI version of the library actually loaded (`FIKS_INTEGRASJON_ABI_VERSION` of the
+/// header it was built with; the number in its SONAME). A program built against a header whose
+/// `FIKS_INTEGRASJON_ABI_VERSION` differs must not use it.
+///
+/// Ownership: a number, nothing to free. Thread safety: callable from any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn fiks_abi_version() -> u32 {
+    FIKS_INTEGRASJON_ABI_VERSION
+}
 
 /// The library version, e.g. `"0.1.0"`.
 ///

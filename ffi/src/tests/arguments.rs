@@ -16,6 +16,7 @@ fn bad() -> *const c_char {
 #[test]
 fn version_is_the_crate_version() {
     assert_eq!(text(fiks_version()).unwrap(), env!("CARGO_PKG_VERSION"));
+    assert_eq!(fiks_abi_version(), crate::FIKS_INTEGRASJON_ABI_VERSION);
 }
 
 #[test]

@@ -1,134 +1,54 @@
 """Fixtures: one fiks-integrasjon-mock per test session, reset before every test.
 
-The mock binary is ``$FIKS_MOCK_BIN`` or ``target/debug/fiks-integrasjon-mock`` in the
-repository (``cargo build -p fiks-integrasjon-mock``). It prints one JSON line describing
-itself (URLs, the test PKI's files, the integrasjon id and password) and serves until its
-standard input closes.
+The mock and its control methods are ``fiks_integrasjon.testing.FiksMock``, the package's own
+fixture for users' test suites; its pytest plugin (the ``pytest11`` entry point of the wheel
+under test) gives ``fiks_mock``, resets it before every test that uses it, and ``fiks_client``.
+Here ``fiks_mock`` is overridden only to run the repository's binary, ``$FIKS_MOCK_BIN`` or
+``target/debug/fiks-integrasjon-mock`` (``cargo build -p fiks-integrasjon-mock``), and to
+stop the session when it is missing; ``mock`` and ``client`` are the suite's names for them.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import threading
-import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
 import fiks_integrasjon as fiks
+from fiks_integrasjon.testing import FiksMock, MockStartError
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class Mock:
-    """A running mock: its description (``mock["token_endpoint"]``) and its control endpoints."""
-
-    def __init__(self, info: Dict[str, Any], process: subprocess.Popen[bytes], log: List[str]) -> None:
-        self.info = info
-        self.process = process
-        self.log = log
-
-    def __getitem__(self, key: str) -> Any:
-        return self.info[key]
-
-    def _call(self, method: str, path: str, body: Optional[Dict[str, Any]] = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(
-            self.info["base_url"].rstrip("/") + path,
-            data=data,
-            method=method,
-            headers={"content-type": "application/json"},
-        )
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            text = resp.read()
-        return json.loads(text) if text.strip() else None
-
-    def counters(self) -> Dict[str, int]:
-        result: Dict[str, int] = self._call("GET", "/_mock/counters")
-        return result
-
-    def reset(self) -> None:
-        self._call("POST", "/_mock/reset")
-
-    def fault(self, target: str, *faults: str, times: int = 1) -> None:
-        """Queues faults for the next requests to ``target`` (``"token"`` or ``"fiks"``)."""
-        self._call("POST", "/_mock/faults", {"target": target, "faults": list(faults), "times": times})
-
-    def revoke_tokens(self) -> None:
-        """Forgets every token handed out: the Fiks side answers 401 to them from now on."""
-        self._call("POST", "/_mock/revoke-tokens", {})
-
-    def token_delay(self, ms: int) -> None:
-        self._call("POST", "/_mock/token-delay", {"ms": ms})
-
-    def token_lifetime(self, secs: int) -> None:
-        self._call("POST", "/_mock/token-lifetime", {"secs": secs})
+class Mock(FiksMock):
+    """The package's FiksMock; ``mock.kwargs(...)`` is the suite's short name for ``client_kwargs``."""
 
     def kwargs(self, **overrides: Any) -> Dict[str, Any]:
-        """Client keyword arguments for Maskinporten mode against this mock."""
-        kw: Dict[str, Any] = dict(
-            issuer=self.info["issuer"],
-            audience=self.info["audience"],
-            token_endpoint=self.info["token_endpoint"],
-            fiks_base_url=self.info["fiks_base_url"],
-            certificate=self.info["p12"],
-            certificate_password=self.info["password"],
-            integrasjon_id=self.info["integrasjon_id"],
-            integrasjon_passord=self.info["integrasjon_passord"],
-        )
-        kw.update(overrides)
-        return kw
+        return self.client_kwargs(**overrides)
 
 
 def mock_binary() -> Path:
-    path = Path(os.environ.get("FIKS_MOCK_BIN", ROOT / "target" / "debug" / "fiks-integrasjon-mock"))
-    if not path.exists():
-        pytest.exit(f"{path} is missing: run `cargo build -p fiks-integrasjon-mock` first", returncode=3)
-    return path
+    return Path(os.environ.get("FIKS_MOCK_BIN") or ROOT / "target" / "debug" / "fiks-integrasjon-mock")
 
 
 @pytest.fixture(scope="session")
-def mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mock]:
-    directory = tmp_path_factory.mktemp("mock")
-    process = subprocess.Popen(
-        [str(mock_binary()), "--dir", str(directory), "--exit-on-stdin-close"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    stdout, stderr = process.stdout, process.stderr
-    assert stdout is not None and stderr is not None
-    log: List[str] = []
-
-    def keep_log() -> None:
-        log.extend(line.decode(errors="replace") for line in stderr)
-
-    first_line: List[bytes] = []
-    threading.Thread(target=keep_log, daemon=True).start()
-    reader = threading.Thread(target=lambda: first_line.append(stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(30)  # the mock prints its description once it listens
-    if not first_line or not first_line[0].strip():
-        process.kill()
-        pytest.exit("the mock did not start:\n" + "".join(log), returncode=3)
-    info = json.loads(first_line[0])
-    yield Mock(info, process, log)
-    assert process.stdin is not None
-    process.stdin.close()
+def fiks_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mock]:
     try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        started = Mock(mock_binary(), directory=tmp_path_factory.mktemp("mock"))
+    except FileNotFoundError:
+        pytest.exit(f"{mock_binary()} is missing: run `cargo build -p fiks-integrasjon-mock` first", returncode=3)
+    except MockStartError as e:
+        pytest.exit(f"the mock did not start: {e}", returncode=3)
+    with started:
+        yield started
 
 
-@pytest.fixture(autouse=True)
-def _fresh_mock(request: pytest.FixtureRequest) -> None:
-    """Every test starts with no faults, no delay and zeroed counters."""
-    if "mock" in request.fixturenames:
-        request.getfixturevalue("mock").reset()
+@pytest.fixture(scope="session")
+def mock(fiks_mock: Mock) -> Mock:
+    return fiks_mock
 
 
 @pytest.fixture(autouse=True)
@@ -140,9 +60,8 @@ def _no_fiks_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def client(mock: Mock) -> Iterator[fiks.Client]:
-    with fiks.Client(**mock.kwargs()) as c:
-        yield c
+def client(fiks_client: fiks.Client) -> fiks.Client:
+    return fiks_client
 
 
 #: Every secret the tests hand to the library; none may ever appear in output.

@@ -11,8 +11,11 @@ version in Cargo.toml (run by scripts/check-header, stdlib only):
   read with sed (for the .NET AssemblyVersion and the pkg-config file);
 - the .NET package: Version/PackageVersion/VersionPrefix/AssemblyVersion/FileVersion/
   InformationalVersion of every .csproj under dotnet/ (the library's must carry one);
-- python/pyproject.toml: a hard-coded [project] version, or `dynamic = ["version"]`, which
-  maturin takes from python/Cargo.toml (and so from the workspace).
+- python/pyproject.toml and mock/pyproject.toml (the fiks-integrasjon-mock wheel): a
+  hard-coded [project] version, or `dynamic = ["version"]`, which maturin takes from the
+  Cargo.toml next to it (and so from the workspace);
+- the `testing` extra of python/pyproject.toml, which pins the mock wheel to this very version
+  (`"fiks-integrasjon-mock==X.Y.Z"`): a hand-written copy.
 
     scripts/check_versions.py [--root DIR]
     scripts/check_versions.py --self-test
@@ -199,8 +202,15 @@ def check_csproj(root, version, problems, checked):
             problems.append(f"{rel}: no <Version> (the package would be 1.0.0); it must be {version}")
 
 
+PYPROJECTS = (Path("python/pyproject.toml"), Path("mock/pyproject.toml"))
+
+
 def check_pyproject(root, version, problems, checked):
-    rel = Path("python/pyproject.toml")
+    for rel in PYPROJECTS:
+        check_one_pyproject(root, rel, version, problems, checked)
+
+
+def check_one_pyproject(root, rel, version, problems, checked):
     if not (root / rel).exists():
         problems.append(f"{rel}: missing")
         return
@@ -215,12 +225,41 @@ def check_pyproject(root, version, problems, checked):
             return
     for key, value, line in project:
         if key == "dynamic" and re.search(r'"version"', value):
-            checked.append(f"{rel} dynamic version (maturin reads python/Cargo.toml)")
+            checked.append(f"{rel} dynamic version (maturin reads {rel.parent}/Cargo.toml)")
             return
     problems.append(f"{rel}: [project] has neither a version nor dynamic = [\"version\"]")
 
 
-CHECKS = [check_header, check_members, check_path_dependencies, check_first_version_line, check_csproj, check_pyproject]
+MOCK_WHEEL = "fiks-integrasjon-mock"
+
+
+def check_testing_extra(root, version, problems, checked):
+    """python/pyproject.toml's `testing` extra pins the mock wheel with `==` to the workspace
+    version (a newer mock may refuse what an older client does, and the other way round)."""
+    rel = PYPROJECTS[0]
+    if not (root / rel).exists():
+        return  # check_pyproject reports it
+    extras = toml_tables((root / rel).read_text()).get("project.optional-dependencies", [])
+    entries = [(v, n) for k, v, n in extras if k == "testing"]
+    if not entries:
+        problems.append(f"{rel}: [project.optional-dependencies] has no `testing` extra "
+                        f"(\"{MOCK_WHEEL}=={version}\", \"pytest>=7\")")
+        return
+    value, line = entries[0]
+    pins = re.findall(r'"\s*' + re.escape(MOCK_WHEEL) + r'\s*([^";]*?)\s*(?:;[^"]*)?"', value)
+    if not pins:
+        problems.append(f"{rel}:{line}: the `testing` extra does not require {MOCK_WHEEL} "
+                        f"(it must say \"{MOCK_WHEEL}=={version}\")")
+    for pin in pins:
+        if pin != f"=={version}":
+            problems.append(f"{rel}:{line}: the `testing` extra requires {MOCK_WHEEL}{pin} but the workspace "
+                            f"version is \"{version}\" (it must say \"{MOCK_WHEEL}=={version}\")")
+        else:
+            checked.append(f"{rel} testing extra {MOCK_WHEEL}=={version}")
+
+
+CHECKS = [check_header, check_members, check_path_dependencies, check_first_version_line, check_csproj, check_pyproject,
+          check_testing_extra]
 
 
 def check(root):
@@ -256,7 +295,7 @@ def main(argv):
 
 # Files the checks read, copied into the temporary workspace.
 def copied_files():
-    return ([Path("Cargo.toml"), HEADER, Path("python/pyproject.toml")]
+    return ([Path("Cargo.toml"), HEADER, *PYPROJECTS]
             + [Path(m) / "Cargo.toml" for m in members(ROOT)]
             + [p.relative_to(ROOT) for p in (ROOT / "dotnet").rglob("*.csproj") if not {"obj", "bin"} & set(p.parts)])
 
@@ -302,6 +341,20 @@ def self_test():
          f'[project] version is "{other}" but the workspace version'),
         ("a pyproject.toml with neither a version nor a dynamic one", Path("python/pyproject.toml"),
          sub(r'^dynamic = \["version"\]\n', ""), 'neither a version nor dynamic = ["version"]'),
+        ("a hard-coded, different version in mock/pyproject.toml", Path("mock/pyproject.toml"),
+         sub(r'^dynamic = \["version"\]\n', f'version = "{other}"\n'),
+         f'mock/pyproject.toml:'),
+        ("a mock/pyproject.toml with neither a version nor a dynamic one", Path("mock/pyproject.toml"),
+         sub(r'^dynamic = \["version"\]\n', ""), 'mock/pyproject.toml: [project] has neither a version'),
+        ("the testing extra pinning an old mock wheel", Path("python/pyproject.toml"),
+         sub(r'("fiks-integrasjon-mock)==[^"]*"', r'\g<1>==0.0.1"'),
+         'the `testing` extra requires fiks-integrasjon-mock==0.0.1 but the workspace version'),
+        ("the testing extra with a loose pin on the mock wheel", Path("python/pyproject.toml"),
+         sub(r'("fiks-integrasjon-mock)==', r'\g<1>>='),
+         f'the `testing` extra requires fiks-integrasjon-mock>={version} but'),
+        ("the testing extra without the mock wheel", Path("python/pyproject.toml"),
+         sub(r'"fiks-integrasjon-mock==[^"]*", ', ""),
+         "the `testing` extra does not require fiks-integrasjon-mock"),
         ("a member with its own, different version", Path("ffi/Cargo.toml"),
          sub(r"^version\.workspace = true", f'version = "{other}"'),
          f'[package] version is "{other}" but the workspace version'),

@@ -9,8 +9,6 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import urllib.error
-import urllib.request
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Dict, List, Optional, Sequence, Type, Union
@@ -198,6 +196,9 @@ class FiksMock:
     def _call(self, method: str, path: str, body: Optional[Dict[str, Any]] = None) -> Any:
         if self._closed:
             raise RuntimeError("this FiksMock is closed")
+        import urllib.error  # here, not at the top: the pytest plugin's import stays cheap
+        import urllib.request
+
         request = urllib.request.Request(
             self.info["base_url"].rstrip("/") + path,
             data=json.dumps(body).encode() if body is not None else None,

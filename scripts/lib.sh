@@ -119,3 +119,16 @@ EOF_VERSION
     -doc:"$out/Fiks.Integrasjon.xml" -out:"$out/Fiks.Integrasjon.dll" \
     "$out/obj/AssemblyVersion.cs" "${lib_sources[@]}"
 }
+
+# dotnet_build_testing OUT: builds OUT/Fiks.Integrasjon.Testing.dll (with OUT/Fiks.Integrasjon.Testing.xml,
+# its doc comments checked) from dotnet/src/Fiks.Integrasjon.Testing against OUT/Fiks.Integrasjon.dll
+# (dotnet_build_library OUT first). The .NET SDK builds the same sources from its csproj.
+dotnet_build_testing() {
+  local out=$1
+  step ".NET: build $out/Fiks.Integrasjon.Testing.dll"
+  local testing_sources
+  mapfile -t testing_sources < <(find dotnet/src/Fiks.Integrasjon.Testing -name '*.cs' -not -path '*/obj/*' -not -path '*/bin/*' | sort)
+  mcs -target:library "${DOTNET_COMMON[@]}" -optimize+ "${DOTNET_REFS[@]}" -r:"$out/Fiks.Integrasjon.dll" \
+    -doc:"$out/Fiks.Integrasjon.Testing.xml" -out:"$out/Fiks.Integrasjon.Testing.dll" \
+    "$out/obj/AssemblyVersion.cs" "${testing_sources[@]}"
+}

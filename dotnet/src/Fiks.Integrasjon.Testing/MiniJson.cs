@@ -3,11 +3,13 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 
-namespace Fiks.Integrasjon.Tests
+namespace Fiks.Integrasjon.Testing
 {
     /// <summary>
-    /// A small JSON reader for the tests (Mono's profile has no System.Text.Json): objects become
-    /// Dictionary&lt;string, object&gt; (case-sensitive), arrays List&lt;object&gt;, numbers double.
+    /// A small JSON reader (netstandard2.0 and Mono's profile have no JSON parser without packages):
+    /// objects become Dictionary&lt;string, object&gt; (case-sensitive), arrays List&lt;object&gt;,
+    /// numbers double. <see cref="FiksMock"/> reads the mock's JSON line and counters with it, and
+    /// the repository's C# tests use it too (InternalsVisibleTo), so there is one copy.
     /// </summary>
     internal static class MiniJson
     {

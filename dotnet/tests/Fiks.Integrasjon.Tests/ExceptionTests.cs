@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Tasks;
+using Fiks.Integrasjon.Testing;
 
 namespace Fiks.Integrasjon.Tests
 {

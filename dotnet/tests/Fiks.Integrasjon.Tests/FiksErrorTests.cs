@@ -1,5 +1,6 @@
 using System;
 using System.Text;
+using Fiks.Integrasjon.Testing;
 
 namespace Fiks.Integrasjon.Tests
 {

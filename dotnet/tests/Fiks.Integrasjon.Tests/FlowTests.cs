@@ -4,6 +4,7 @@ using System.IO;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading.Tasks;
+using Fiks.Integrasjon.Testing;
 
 namespace Fiks.Integrasjon.Tests
 {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Text;
 using System.Threading.Tasks;
+using Fiks.Integrasjon.Testing;
 
 namespace Fiks.Integrasjon.Tests
 {

@@ -15,8 +15,13 @@ namespace Fiks.Integrasjon.Native
     /// On .NET 5 and later this is a <c>NativeLibrary.SetDllImportResolver</c> callback. With the
     /// netstandard2.0 build on .NET Framework (Windows) the variable's file is loaded ahead of the
     /// first call when the default probe does not find the library. Mono on Linux and macOS binds
-    /// only what its own probe finds: use <c>LD_LIBRARY_PATH</c>/<c>DYLD_LIBRARY_PATH</c>, put the
-    /// library next to the assembly, or map it with a dllmap in <c>Fiks.Integrasjon.dll.config</c>.
+    /// only what its own probe finds, and does not look in <c>runtimes/&lt;rid&gt;/native/</c>: the
+    /// package therefore carries <c>lib/netstandard2.0/Fiks.Integrasjon.dll.config</c>, a dllmap to
+    /// <c>../../runtimes/linux-x64/native/libfiks_integrasjon.so</c> (the package layout, written by
+    /// scripts/nupkg.py). Mono then loads only that file, and does not fall back to
+    /// <c>LD_LIBRARY_PATH</c>: with the assembly copied elsewhere, copy that folder along or remove
+    /// the <c>.dll.config</c> and use <c>LD_LIBRARY_PATH</c>/<c>DYLD_LIBRARY_PATH</c> or the folder
+    /// of the assembly.
     /// </remarks>
     internal static class NativeLibraryLoader
     {
@@ -68,7 +73,9 @@ namespace Fiks.Integrasjon.Native
             return "The native library libfiks_integrasjon (" + PlatformFileName() + ") could not be loaded ("
                 + tried + "). Reference the Fiks.Integrasjon package for your platform's runtimes/<rid>/native/ copy, "
                 + "put the library next to the application or on the library search path (LD_LIBRARY_PATH, PATH, DYLD_LIBRARY_PATH), "
-                + "or set " + EnvironmentVariable + " to its full path (.NET 5 and later, .NET Framework; under Mono use LD_LIBRARY_PATH).";
+                + "or set " + EnvironmentVariable + " to its full path (.NET 5 and later, .NET Framework). Under Mono use LD_LIBRARY_PATH; "
+                + "a Fiks.Integrasjon.dll.config next to Fiks.Integrasjon.dll (the package's dllmap) makes Mono load only "
+                + "../../runtimes/linux-x64/native/libfiks_integrasjon.so relative to it, so keep that layout or delete the .config.";
         }
 
         private static bool PathExists(string path)

@@ -23,7 +23,13 @@ version; two runs with the same inputs give byte-identical files.
         --native-linux-x64 target/release/libfiks_integrasjon.so \\
         --testing-dll target/dotnet/Fiks.Integrasjon.Testing.dll \\
         --testing-xml target/dotnet/Fiks.Integrasjon.Testing.xml \\
-        --mock-linux-x64 target/release/fiks-integrasjon-mock --readme dotnet/README.md
+        --mock-linux-x64 target/release/fiks-integrasjon-mock --readme dotnet/README.md \
+        [--native win-x64=DIR/fiks_integrasjon.dll --mock win-x64=DIR/fiks-integrasjon-mock.exe ...]
+
+Other platforms' files go in with --native RID=PATH and --mock RID=PATH (osx-arm64, win-x64, ...;
+the file names must be the platform's: libfiks_integrasjon.dylib, fiks_integrasjon.dll,
+fiks-integrasjon-mock.exe); Linux and macOS libraries get a dllmap entry each (Mono's cpu names
+x86-64 and armv8; only linux-x64 is tested here).
 
 Prints the paths of the two packages. The dlls are packed as given (built by mcs here; see
 dotnet/README.md on what that means for netstandard2.0).
@@ -44,15 +50,29 @@ DEFAULT_EPOCH = 1704067200  # 2024-01-01T00:00:00Z
 NUSPEC_NS = "http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd"
 TARGET_FRAMEWORK = ".NETStandard2.0"
 LIB = "lib/netstandard2.0"
-DLLMAP = (
-    '<?xml version="1.0" encoding="utf-8"?>\n'
-    "<!-- Mono: the native library of this package (Mono does not probe runtimes/<rid>/native/ itself);\n"
-    "     .NET (Core) and .NET Framework ignore this file. -->\n"
-    "<configuration>\n"
-    '  <dllmap dll="fiks_integrasjon" os="linux" cpu="x86-64" '
-    'target="../../runtimes/linux-x64/native/libfiks_integrasjon.so" />\n'
-    "</configuration>\n"
-)
+RID = re.compile(r"(linux|linux-musl|osx|win)-(x64|arm64|x86|arm)")
+# Mono's dllmap names for the runtime identifiers' operating systems and processors.
+MONO_OS = {"linux": "linux", "osx": "osx"}
+MONO_CPU = {"x64": "x86-64", "arm64": "armv8", "x86": "x86", "arm": "arm"}
+
+
+def dllmap(natives):
+    """Fiks.Integrasjon.dll.config: one dllmap per packed Linux/macOS library (Mono on Windows finds
+    the DLL by itself only next to the application; .NET and .NET Framework ignore this file)."""
+    maps = []
+    for rid, name in sorted(natives.items()):
+        os_name, arch = rid.rsplit("-", 1)
+        if os_name in MONO_OS:
+            maps.append(
+                f'  <dllmap dll="fiks_integrasjon" os="{MONO_OS[os_name]}" cpu="{MONO_CPU[arch]}" '
+                f'target="../../runtimes/{rid}/native/{name}" />\n'
+            )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        "<!-- Mono: the native library of this package (Mono does not probe runtimes/<rid>/native/ itself).\n"
+        "     Mono then loads only this file, not LD_LIBRARY_PATH: keep the package layout, or delete this file. -->\n"
+        "<configuration>\n" + "".join(maps) + "</configuration>\n"
+    )
 
 
 def csproj_metadata(package_id):
@@ -191,6 +211,10 @@ def main(argv=None):
     ap.add_argument("--testing-xml", required=True, help="Fiks.Integrasjon.Testing.xml")
     ap.add_argument("--mock-linux-x64", required=True, help="the fiks-integrasjon-mock program for linux-x64")
     ap.add_argument("--readme", required=True, help="the README.md packed into both (dotnet/README.md)")
+    ap.add_argument("--native", action="append", default=[], metavar="RID=PATH",
+                    help="another platform's native library, packed as runtimes/RID/native/<its file name> (repeatable)")
+    ap.add_argument("--mock", action="append", default=[], metavar="RID=PATH",
+                    help="another platform's mock program, packed as runtimes/RID/native/<its file name>, mode 0755 (repeatable)")
     ap.add_argument("--no-dllmap", action="store_true", help="leave out lib/netstandard2.0/Fiks.Integrasjon.dll.config")
     args = ap.parse_args(argv)
     if not re.fullmatch(r"\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?", args.version):
@@ -199,25 +223,48 @@ def main(argv=None):
     Path(args.out).mkdir(parents=True, exist_ok=True)
     readme = read(args.readme, "--readme")
 
+    def per_rid(values, option, linux_x64, expected_names):
+        """{rid: (file name, bytes)} from RID=PATH options, plus linux-x64."""
+        out = {"linux-x64": (expected_names["linux"], read(linux_x64, f"{option}-linux-x64"))}
+        for value in values:
+            rid, sep, path = value.partition("=")
+            if not sep or not RID.fullmatch(rid):
+                sys.exit(f"{option} {value!r}: expected RID=PATH with RID like win-x64, osx-arm64, linux-arm64")
+            if rid in out:
+                sys.exit(f"{option}: {rid} given twice")
+            name = Path(path).name
+            want = expected_names["win" if rid.startswith("win") else "osx" if rid.startswith("osx") else "linux"]
+            if name != want:
+                sys.exit(f"{option} {value!r}: the file for {rid} must be named {want}")
+            out[rid] = (name, read(path, f"{option} {rid}"))
+        return out
+
+    natives = per_rid(args.native, "--native", args.native_linux_x64,
+                      {"linux": "libfiks_integrasjon.so", "osx": "libfiks_integrasjon.dylib", "win": "fiks_integrasjon.dll"})
+    mocks = per_rid(args.mock, "--mock", args.mock_linux_x64,
+                    {"linux": "fiks-integrasjon-mock", "osx": "fiks-integrasjon-mock", "win": "fiks-integrasjon-mock.exe"})
     lib = {
         f"{LIB}/Fiks.Integrasjon.dll": read(args.dll, "--dll"),
         f"{LIB}/Fiks.Integrasjon.xml": read(args.xml, "--xml"),
-        "runtimes/linux-x64/native/libfiks_integrasjon.so": read(args.native_linux_x64, "--native-linux-x64"),
         "README.md": readme,
     }
+    for rid, (name, data) in natives.items():
+        lib[f"runtimes/{rid}/native/{name}"] = data
     if not args.no_dllmap:
-        lib[f"{LIB}/Fiks.Integrasjon.dll.config"] = DLLMAP.encode()
-    mock = "runtimes/linux-x64/native/fiks-integrasjon-mock"
+        lib[f"{LIB}/Fiks.Integrasjon.dll.config"] = dllmap({rid: name for rid, (name, _) in natives.items()}).encode()
     testing = {
         f"{LIB}/Fiks.Integrasjon.Testing.dll": read(args.testing_dll, "--testing-dll"),
         f"{LIB}/Fiks.Integrasjon.Testing.xml": read(args.testing_xml, "--testing-xml"),
-        mock: read(args.mock_linux_x64, "--mock-linux-x64"),
         "README.md": readme,
     }
+    executables = set()
+    for rid, (name, data) in mocks.items():
+        testing[f"runtimes/{rid}/native/{name}"] = data
+        executables.add(f"runtimes/{rid}/native/{name}")
     written = [
         write_nupkg(args.out, "Fiks.Integrasjon", args.version, [], lib, set(), epoch),
         write_nupkg(
-            args.out, "Fiks.Integrasjon.Testing", args.version, [("Fiks.Integrasjon", f"[{args.version}]")], testing, {mock}, epoch
+            args.out, "Fiks.Integrasjon.Testing", args.version, [("Fiks.Integrasjon", f"[{args.version}]")], testing, executables, epoch
         ),
     ]
     for p in written:

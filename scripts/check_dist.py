@@ -33,18 +33,14 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+# The workspace version is read as check_versions.py reads it, and the sums are written as
+# scripts/package writes them (archive.py): one reader and one writer each.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import check_versions  # noqa: E402
+from archive import write_sums  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / ".github" / "workflows" / "release.yml"
-
-
-def workspace_version():
-    """[workspace.package] version of Cargo.toml."""
-    text = (ROOT / "Cargo.toml").read_text()
-    table = re.search(r"^\[workspace\.package\]\s*$(.*?)^\[", text, re.S | re.M)
-    m = re.search(r'^version\s*=\s*"([^"]+)"', table.group(1) if table else "", re.M)
-    if not m:
-        raise SystemExit("check_dist: no [workspace.package] version in Cargo.toml")
-    return m.group(1)
 
 
 def expected_files(v):
@@ -189,12 +185,6 @@ def rewrite_tar(path, member_name, edit):
     path.write_bytes(data.getvalue())
 
 
-def refresh_sums(dist):
-    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}"
-             for p in sorted(dist.iterdir()) if p.is_file() and p.name != "SHA256SUMS"]
-    (dist / "SHA256SUMS").write_text("\n".join(lines) + "\n")
-
-
 def self_test(dist, v):
     """Each alteration of a copy of dist must be reported; the unaltered copy must pass."""
     bad = "9.9.9"
@@ -228,7 +218,7 @@ def self_test(dist, v):
             d = Path(tmp) / re.sub(r"\W+", "-", what)
             shutil.copytree(dist, d)
             alter(d)
-            refresh_sums(d)
+            write_sums(d)
             if not check(d, v, f"fiks-integrasjon {v}"):
                 print(f"self-test: altering {what} is not caught", file=sys.stderr)
                 failures += 1
@@ -282,7 +272,10 @@ def main():
     parser.add_argument("--self-test", action="store_true")
     parser.add_argument("--compare", type=Path, metavar="OTHER_DIST")
     args = parser.parse_args()
-    v = workspace_version()
+    try:
+        v = check_versions.workspace_version(ROOT)
+    except ValueError as e:
+        raise SystemExit(f"check_dist: {e}")
     if args.compare:
         problems = compare(args.dist, args.compare)
         for p in problems:

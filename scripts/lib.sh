@@ -1,7 +1,7 @@
 # Shared helpers for the test scripts (sourced, not run).
 
-# step NAME: prints a heading.
-step() { printf '\n==> %s\n' "$*"; }
+# step NAME: prints a heading, with the seconds since the script started.
+step() { printf '\n==> %s  [%d s]\n' "$*" "$SECONDS"; }
 
 # apt_install PKG...: installs Debian packages that are missing (idempotent, quiet).
 apt_install() {

@@ -90,6 +90,12 @@ typedef enum fiks_status {
    * Misuse: a client used after `fork()` in the child, or called from inside an async runtime.
    */
   FIKS_ERROR_USAGE = 8,
+  /**
+   * A call started with a `..._async` function was cancelled (`fiks_call_cancel`), or the
+   * client was freed while it was pending (`fiks_error_problem`: "cancelled" or
+   * "client_closed"). Only ever passed to a callback.
+   */
+  FIKS_ERROR_CANCELLED = 9,
 } fiks_status;
 
 /**
@@ -135,13 +141,42 @@ typedef enum fiks_log_level {
 } fiks_log_level;
 
 /**
+ * A pending call started by a `fiks_client_*_async` function: cancel it with
+ * `fiks_call_cancel`. The rules every `_async` function shares:
+ * - **Starting**: argument and policy errors (NULL, bad UTF-8, a URL the Fiks headers may not
+ *   go to, a client used after `fork()`) are returned by the function itself, with
+ *   `*error_out` set, and then the callback never runs. On `FIKS_OK` the callback runs exactly
+ *   once, never on the thread that started the call — but possibly before the starting
+ *   function has returned, so a callback must not count on `*call_out` being written yet.
+ * - **Which thread**: the client's own library thread (named `fiks-integrasjon`), or — for
+ *   calls still pending when the client is freed — the thread calling `fiks_client_free`,
+ *   before it returns (unless a callback there blocks the library thread for more than 2 s).
+ * - **What the callback may do**: free or keep its result and error (it owns them), free the
+ *   call, start other `_async` calls, even free the client (the calls still pending then end
+ *   with `FIKS_ERROR_CANCELLED` on the library thread). It must not block: it runs on the one
+ *   thread that does this client's I/O. Waiting functions (`fiks_client_headers`, ...) called
+ *   from it return `FIKS_ERROR_USAGE` instead of blocking.
+ * - **Ownership**: on `FIKS_OK` the callback receives the owned result and `error` is NULL;
+ *   otherwise the result is NULL and `error` is an owned `fiks_error *`. `user_data` is passed
+ *   through untouched: it must stay valid until the callback has run, and be usable from the
+ *   library thread.
+ *
+ * Ownership: written to `*call_out` by the starting function (pass NULL there if you never
+ * cancel), owned by the caller, freed with `fiks_call_free` — before or after the callback has
+ * run; freeing does not cancel. Thread safety: `fiks_call_cancel` may be called from any
+ * thread, also while the callback runs (it then does nothing).
+ */
+typedef struct fiks_call fiks_call;
+
+/**
  * A client: keeps Maskinporten tokens cached and fresh, builds the Fiks headers and calls
  * Fiks APIs. It owns one background thread.
  *
  * Ownership: created by `fiks_client_new`, owned by the caller, freed with `fiks_client_free`.
  * Thread safety: safe to share between threads; every `fiks_client_*` call may run on many
  * threads at once (a token is fetched once for all of them). It may be freed from any thread
- * (a finalizer thread too) once no call on it is running; freeing never blocks.
+ * (a finalizer thread too, or a completion callback) once no blocking call on it is running;
+ * calls started with the `_async` functions may still be pending (see `fiks_client_free`).
  * After `fork()` the child must not use the parent's client beyond cached reads: calls that
  * need the network return `FIKS_ERROR_USAGE` (never hang); create a new client in the child.
  */
@@ -196,6 +231,44 @@ typedef struct fiks_request fiks_request;
 typedef struct fiks_response fiks_response;
 
 /**
+ * Receives the result of `fiks_client_access_token_async`: on `FIKS_OK` an owned secret
+ * string (free it with `fiks_string_free`, which wipes it) and `error` NULL; otherwise `token`
+ * NULL and an owned `error` (free it with `fiks_error_free`).
+ *
+ * Ownership: the callback owns `token` and `error` (free them); `user_data` stays the caller's.
+ * Thread safety: called once, on the library thread (see `fiks_call`); it must not block.
+ */
+typedef void (*fiks_token_callback)(void *user_data,
+                                    enum fiks_status status,
+                                    char *token,
+                                    struct fiks_error *error);
+
+/**
+ * Receives the result of `fiks_client_headers_async`: on `FIKS_OK` owned headers (free them
+ * with `fiks_headers_free`) and `error` NULL; otherwise `headers` NULL and an owned `error`.
+ *
+ * Ownership: the callback owns `headers` and `error` (free them); `user_data` stays the caller's.
+ * Thread safety: called once, on the library thread (see `fiks_call`); it must not block.
+ */
+typedef void (*fiks_headers_callback)(void *user_data,
+                                      enum fiks_status status,
+                                      struct fiks_headers *headers,
+                                      struct fiks_error *error);
+
+/**
+ * Receives the result of `fiks_client_send_async`: on `FIKS_OK` an owned response (free it
+ * with `fiks_response_free`) and `error` NULL; otherwise `response` NULL and an owned `error`
+ * (`FIKS_ERROR_API` for a non-2xx answer, with its fields).
+ *
+ * Ownership: the callback owns `response` and `error` (free them); `user_data` stays the caller's.
+ * Thread safety: called once, on the library thread (see `fiks_call`); it must not block.
+ */
+typedef void (*fiks_response_callback)(void *user_data,
+                                       enum fiks_status status,
+                                       struct fiks_response *response,
+                                       struct fiks_error *error);
+
+/**
  * A log callback: `level`, the module that emitted the event (`target`, e.g.
  * `fiks_integrasjon::token`), the message with its fields as ` name=value` pairs, and the
  * `user_data` given to `fiks_set_log_callback`.
@@ -243,6 +316,113 @@ const char *fiks_version(void);
 void fiks_string_free(char *string);
 
 /**
+ * Starts fetching the access token — for the configured scopes when `scopes` is NULL, or for
+ * `scopes` (space-separated, cached separately) — and returns at once. A fresh cached token
+ * is still delivered through the callback on the library thread; read
+ * `fiks_client_cached_access_token` first when you want it without a thread hop. Many calls
+ * waiting at once cause one Maskinporten request; cancelling one of them never cancels that
+ * request for the others.
+ *
+ * The rules of `fiks_call` apply: the callback runs exactly once when this returns `FIKS_OK`
+ * (on the library thread), and never otherwise.
+ * Ownership: `scopes` is copied; `*call_out` (when `call_out` is not NULL) is an owned
+ * `fiks_call *`; `user_data` is the caller's, passed to `callback` untouched.
+ * Thread safety: callable from many threads at once; `callback` runs on the library thread.
+ */
+enum fiks_status fiks_client_access_token_async(struct fiks_client *client,
+                                                const char *scopes,
+                                                fiks_token_callback callback,
+                                                void *user_data,
+                                                struct fiks_call **call_out,
+                                                struct fiks_error **error_out);
+
+/**
+ * Starts getting the three Fiks headers — for a request to `url` when it is not NULL (checked
+ * now, like `fiks_client_headers_for_url`: a URL they may not go to is `FIKS_ERROR_USAGE`
+ * from this function) — and returns at once. Read `fiks_client_cached_headers` first when you
+ * want fresh cached headers without a thread hop.
+ *
+ * The rules of `fiks_call` apply: the callback runs exactly once when this returns `FIKS_OK`
+ * (on the library thread), and never otherwise.
+ * Ownership: `url` is only read; `*call_out` (when `call_out` is not NULL) is an owned
+ * `fiks_call *`; `user_data` is passed to `callback` untouched.
+ * Thread safety: callable from many threads at once; `callback` runs on the library thread.
+ */
+enum fiks_status fiks_client_headers_async(struct fiks_client *client,
+                                           const char *url,
+                                           fiks_headers_callback callback,
+                                           void *user_data,
+                                           struct fiks_call **call_out,
+                                           struct fiks_error **error_out);
+
+/**
+ * Starts sending `request` (built with `fiks_request_new`; copied now, so it may be changed
+ * or freed at once) with the Fiks headers and returns at once; the same call as
+ * `fiks_client_send` — retries, its deadline, one token renewal after a 401 — with the
+ * answer delivered to `callback`. Cancelling stops it where it is (a request already on the
+ * wire may still reach the server).
+ *
+ * The rules of `fiks_call` apply: the callback runs exactly once when this returns `FIKS_OK`
+ * (on the library thread), and never otherwise.
+ * Ownership: `request` is copied; `*call_out` (when `call_out` is not NULL) is an owned
+ * `fiks_call *`; `user_data` is passed to `callback` untouched.
+ * Thread safety: callable from many threads at once; `callback` runs on the library thread.
+ */
+enum fiks_status fiks_client_send_async(struct fiks_client *client,
+                                        const struct fiks_request *request,
+                                        fiks_response_callback callback,
+                                        void *user_data,
+                                        struct fiks_call **call_out,
+                                        struct fiks_error **error_out);
+
+/**
+ * Cancels a pending call: its callback then runs once with `FIKS_ERROR_CANCELLED` (problem
+ * "cancelled"), soon, on the library thread — unless its result is already being delivered,
+ * and then nothing changes. A token fetch that other calls wait for goes on. NULL, a second
+ * cancel, or a cancel after the callback ran, does nothing.
+ *
+ * Ownership: `call` is only read. Thread safety: any thread, also from inside a callback.
+ */
+void fiks_call_cancel(const struct fiks_call *call);
+
+/**
+ * Whether the call has ended: its callback has run or is running. False for NULL.
+ *
+ * Ownership: `call` is only read. Thread safety: any thread.
+ */
+bool fiks_call_is_finished(const struct fiks_call *call);
+
+/**
+ * Frees a call handle; the call itself goes on (cancel it first to stop it). NULL is a no-op.
+ *
+ * Ownership: takes ownership of `call`. Thread safety: any thread, once, when no other
+ * thread uses the handle (a callback may free its own call's handle).
+ */
+void fiks_call_free(struct fiks_call *call);
+
+/**
+ * The access token when a fresh one is cached: returns true and writes an owned secret string
+ * to `*token_out` (free it with `fiks_string_free`). Returns false, writing nothing, when none
+ * is cached or it is due for renewal (then start `fiks_client_access_token_async`), or for a
+ * NULL argument. Never waits, never does I/O: what bindings read before starting a call.
+ *
+ * Ownership: `*token_out` on true. Thread safety: any thread, many at once.
+ */
+bool fiks_client_cached_access_token(const struct fiks_client *client, char **token_out);
+
+/**
+ * The Fiks headers when a fresh token is cached: returns true and writes owned headers to
+ * `*headers_out` (free them with `fiks_headers_free`). Returns false, writing nothing, when no
+ * fresh token is cached (then start `fiks_client_headers_async`), when `url` is not NULL and
+ * the headers may not go there, or for a NULL argument. Never waits, never does I/O.
+ *
+ * Ownership: `url` is only read; `*headers_out` on true. Thread safety: any thread.
+ */
+bool fiks_client_cached_headers(const struct fiks_client *client,
+                                const char *url,
+                                struct fiks_headers **headers_out);
+
+/**
  * Builds a client from `config`: validates every key and loads the certificate, so
  * configuration and certificate problems are reported here, before any network call
  * (`FIKS_ERROR_CONFIG`, `FIKS_ERROR_CERTIFICATE`). No token is fetched yet.
@@ -257,7 +437,11 @@ enum fiks_status fiks_client_new(const struct fiks_config *config,
 
 /**
  * Frees a client and stops its background thread, waiting for it at most 2 seconds (so a
- * program that frees its client leaves no thread behind). NULL is a no-op. In a forked child
+ * program that frees its client leaves no thread behind). NULL is a no-op. Calls started with
+ * the `_async` functions and still pending end with `FIKS_ERROR_CANCELLED` (problem
+ * "client_closed"): their callbacks have run when this returns (on the library thread or this
+ * one), unless a callback blocks the library thread past the 2 seconds. Called from a
+ * callback, it returns at once and the other pending callbacks run after it. In a forked child
  * the parent's client is only forgotten (its thread and sockets belong to the parent), never
  * torn down — the core's one fork rule.
  *
@@ -891,7 +1075,7 @@ void fiks_response_free(struct fiks_response *response);
 
 /**
  * A short lowercase name of a status: `"ok"`, `"invalid_argument"`, `"config"`,
- * `"certificate"`, `"token"`, `"api"`, `"transport"`, `"internal"`, `"usage"`; the error kinds'
+ * `"certificate"`, `"token"`, `"api"`, `"transport"`, `"internal"`, `"usage"`, `"cancelled"`; the error kinds'
  * names are those of the core (Python's `kind`, .NET's `KindName`). `"unknown"` for any other
  * value (the parameter is a plain integer so that any value is safe to pass).
  *

@@ -34,6 +34,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -175,7 +176,64 @@ impl<T> Drop for Pending<T> {
 }
 
 fn cancelled() -> Error {
-    Error::usage("the call was cancelled")
+    Error::Cancelled { client_closed: false }
+}
+
+/// A call started with [`Client::start`]. Cancel it with [`Call::cancel`]; dropping the handle
+/// does not cancel the call. Cheap to clone, `Send + Sync`.
+#[derive(Clone)]
+pub struct Call {
+    abort: tokio::task::AbortHandle,
+    by_caller: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call").field("finished", &self.abort.is_finished()).finish()
+    }
+}
+
+impl Call {
+    /// Cancels the call: unless its result is already being delivered, its completion then
+    /// runs (once, on the runtime thread) with [`Error::Cancelled`]. A token fetch that other
+    /// callers wait for goes on. Calling it again, or after the call ended, does nothing.
+    pub fn cancel(&self) {
+        self.by_caller.store(true, Ordering::Release);
+        self.abort.abort();
+    }
+
+    /// Whether the call has ended (its completion has run or is running).
+    pub fn is_finished(&self) -> bool {
+        self.abort.is_finished()
+    }
+}
+
+/// Runs a call's completion exactly once: with the result, or — when the task is dropped
+/// unfinished (cancelled, or the runtime shut down with the client) — with [`Error::Cancelled`].
+struct Completion<T, D: FnOnce(Result<T>)> {
+    done: Option<D>,
+    by_caller: Arc<AtomicBool>,
+    _result: std::marker::PhantomData<fn(T)>,
+}
+
+impl<T, D: FnOnce(Result<T>)> Completion<T, D> {
+    fn finish(mut self, result: Result<T>) {
+        if let Some(done) = self.done.take() {
+            done(result);
+        }
+    }
+}
+
+impl<T, D: FnOnce(Result<T>)> Drop for Completion<T, D> {
+    fn drop(&mut self) {
+        if let Some(done) = self.done.take() {
+            if std::thread::panicking() {
+                done(Err(Error::usage("the call panicked inside the library (a bug: please report it)")));
+            } else {
+                done(Err(Error::Cancelled { client_closed: !self.by_caller.load(Ordering::Acquire) }));
+            }
+        }
+    }
 }
 
 /// Waiting is refused inside an async runtime (the library's own thread included).
@@ -249,6 +307,38 @@ impl Client {
         Ok(Pending { rx, abort: task.abort_handle() })
     }
 
+    /// Starts `f`'s future on the client's runtime and returns at once; never blocks, never
+    /// runs `done` on the caller's thread. `done` runs exactly once, on the runtime thread:
+    /// with the future's result, or with [`Error::Cancelled`] when [`Call::cancel`] stopped it
+    /// (`client_closed: false`) or the client was dropped with it pending (`client_closed:
+    /// true`, possibly on the thread dropping the client, before the drop returns unless the
+    /// runtime thread is stuck past [`SHUTDOWN_WAIT`]). What the bindings' completion-based
+    /// calls are built on (C callbacks, .NET tasks, Python awaitables).
+    ///
+    /// `done` runs on the runtime's only worker thread: it must return quickly and must not
+    /// wait on this client (waiting calls return [`Error::Usage`] there).
+    ///
+    /// An error is returned, and `done` never runs, when the call cannot start (after `fork()`).
+    pub fn start<T, F, D>(&self, f: impl FnOnce(crate::Client) -> F, done: D) -> Result<Call>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T>> + Send + 'static,
+        D: FnOnce(Result<T>) + Send + 'static,
+    {
+        let live = self.live()?;
+        let runtime = live.runtime()?;
+        let by_caller = Arc::new(AtomicBool::new(false));
+        let completion =
+            Completion { done: Some(done), by_caller: by_caller.clone(), _result: std::marker::PhantomData };
+        let fut = f(live.client().clone());
+        let task = runtime.spawn(async move {
+            let completion = completion;
+            let result = fut.await;
+            completion.finish(result);
+        });
+        Ok(Call { abort: task.abort_handle(), by_caller })
+    }
+
     /// Sends a request without waiting for it (see [`Client::spawn`]).
     pub fn start_request(&self, request: FiksRequest) -> Result<Pending<FiksResponse>> {
         self.spawn(move |c| async move { c.request(request).await })
@@ -307,6 +397,11 @@ impl Client {
     pub fn headers_for(&self, url: &str) -> Result<Arc<FiksHeaders>> {
         self.live.load().client().check_url(url)?;
         self.headers()
+    }
+
+    /// `Ok` when the Fiks headers may be sent to `url`, otherwise [`Error::Usage`] saying why.
+    pub fn check_url(&self, url: &str) -> Result<()> {
+        self.live.load().client().check_url(url).map(drop)
     }
 
     /// Whether the Fiks headers may be sent to `url`.

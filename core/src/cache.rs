@@ -72,7 +72,8 @@ pub(crate) enum Eviction {
 pub(crate) struct Slot {
     current: ArcSwapOption<Entry>,
     /// Held by whoever is fetching; waiters queue here (single flight).
-    pub(crate) lock: tokio::sync::Mutex<()>,
+    /// `Arc`, so the fetch can own its guard as a task of its own (see [`Inner::entry`]).
+    pub(crate) lock: Arc<tokio::sync::Mutex<()>>,
     /// A background refresh is running.
     refreshing: AtomicBool,
     /// No background refresh before this many ms after `epoch` (after a failure).
@@ -88,7 +89,7 @@ impl Slot {
     pub(crate) fn new() -> Slot {
         Slot {
             current: ArcSwapOption::empty(),
-            lock: tokio::sync::Mutex::new(()),
+            lock: Arc::new(tokio::sync::Mutex::new(())),
             refreshing: AtomicBool::new(false),
             quiet_until_ms: AtomicU64::new(0),
             epoch: crate::clock::now(),
@@ -274,19 +275,30 @@ impl Inner {
             return Ok(e);
         }
         self.check_fork()?;
-        let _guard = slot.lock.lock().await;
+        let guard = slot.lock.clone().lock_owned().await;
         if let Some(e) = slot.valid() {
             return Ok(e);
         }
         if let Some(err) = slot.failure_since(waited_since) {
             return Err(err);
         }
-        match self.fetch_token(request).await {
-            Ok(token) => Ok(slot.store(self.make_entry(token))),
-            Err(err) => {
-                slot.record_failure(&err);
-                Err(err)
+        // The fetch is a task of its own that holds the slot's lock: a caller that stops
+        // waiting (a cancelled call, its request deadline) never aborts the fetch that the
+        // callers queued behind it share, and never makes them start a second one.
+        let (inner, shared, request) = (self.clone(), slot.clone(), request.clone());
+        let fetch = async move {
+            let _guard = guard;
+            match inner.fetch_token(&request).await {
+                Ok(token) => Ok(shared.store(inner.make_entry(token))),
+                Err(err) => {
+                    shared.record_failure(&err);
+                    Err(err)
+                }
             }
+        };
+        match self.handle.clone().or_else(|| Handle::try_current().ok()) {
+            Some(handle) => handle.spawn(fetch).await.unwrap_or_else(|_| Err(Error::Cancelled { client_closed: true })),
+            None => fetch.await,
         }
     }
 }

@@ -25,6 +25,8 @@ pub enum ErrorKind {
     Transport,
     /// The library was used in a way it cannot serve (after `fork()`, inside an async runtime).
     Usage,
+    /// A started call was cancelled by its caller, or by closing the client it runs on.
+    Cancelled,
 }
 
 impl ErrorKind {
@@ -37,6 +39,7 @@ impl ErrorKind {
             ErrorKind::Api => "api",
             ErrorKind::Transport => "transport",
             ErrorKind::Usage => "usage",
+            ErrorKind::Cancelled => "cancelled",
         }
     }
 }
@@ -281,6 +284,15 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
+    /// A call started without waiting ([`crate::blocking::Client::start`]) ended without its
+    /// result: its caller cancelled it, or the client was closed while it was pending. A token
+    /// fetch that other callers share is never cancelled with it.
+    #[error("{}", if *.client_closed { "the call was cancelled: the client was closed while it was pending" } else { "the call was cancelled" })]
+    Cancelled {
+        /// The client was closed (freed, disposed) with the call pending, rather than the caller
+        /// cancelling it.
+        client_closed: bool,
+    },
 }
 
 fn api_detail(e: &ApiError) -> String {
@@ -369,6 +381,7 @@ impl Error {
             Error::Api(_) => ErrorKind::Api,
             Error::Transport { .. } => ErrorKind::Transport,
             Error::Usage { .. } => ErrorKind::Usage,
+            Error::Cancelled { .. } => ErrorKind::Cancelled,
         }
     }
 
@@ -386,6 +399,7 @@ impl Error {
     /// - API errors: `"integrasjon_refused"` when a fresh token got 401 as well, `"redirect"` for
     ///   a 3xx (never followed), `"not_a_fiks_error"` when the body is not a Fiks error body
     ///   (a proxy's page), otherwise `None`;
+    /// - cancelled calls: `"cancelled"` (by the caller) or `"client_closed"`;
     /// - config and usage errors: `None`.
     pub fn problem(&self) -> Option<&'static str> {
         match self {
@@ -397,6 +411,8 @@ impl Error {
             Error::Api(a) if a.integrasjon_refused => Some("integrasjon_refused"),
             Error::Api(a) if (300..400).contains(&a.status) => Some("redirect"),
             Error::Api(a) if a.body.is_none() => Some("not_a_fiks_error"),
+            Error::Cancelled { client_closed: false } => Some("cancelled"),
+            Error::Cancelled { client_closed: true } => Some("client_closed"),
             _ => None,
         }
     }
@@ -500,7 +516,7 @@ impl Error {
                 }
                 _ => "check the network, proxy settings (HTTPS_PROXY/NO_PROXY) and the URLs",
             }),
-            Error::Usage { .. } => None,
+            Error::Usage { .. } | Error::Cancelled { .. } => None,
         }
     }
 

@@ -20,7 +20,8 @@ use crate::status::fiks_status;
 /// Ownership: created by `fiks_client_new`, owned by the caller, freed with `fiks_client_free`.
 /// Thread safety: safe to share between threads; every `fiks_client_*` call may run on many
 /// threads at once (a token is fetched once for all of them). It may be freed from any thread
-/// (a finalizer thread too) once no call on it is running; freeing never blocks.
+/// (a finalizer thread too, or a completion callback) once no blocking call on it is running;
+/// calls started with the `_async` functions may still be pending (see `fiks_client_free`).
 /// After `fork()` the child must not use the parent's client beyond cached reads: calls that
 /// need the network return `FIKS_ERROR_USAGE` (never hang); create a new client in the child.
 pub struct fiks_client {
@@ -59,7 +60,11 @@ pub unsafe extern "C" fn fiks_client_new(
 }
 
 /// Frees a client and stops its background thread, waiting for it at most 2 seconds (so a
-/// program that frees its client leaves no thread behind). NULL is a no-op. In a forked child
+/// program that frees its client leaves no thread behind). NULL is a no-op. Calls started with
+/// the `_async` functions and still pending end with `FIKS_ERROR_CANCELLED` (problem
+/// "client_closed"): their callbacks have run when this returns (on the library thread or this
+/// one), unless a callback blocks the library thread past the 2 seconds. Called from a
+/// callback, it returns at once and the other pending callbacks run after it. In a forked child
 /// the parent's client is only forgotten (its thread and sockets belong to the parent), never
 /// torn down — the core's one fork rule.
 ///
@@ -75,7 +80,7 @@ pub unsafe extern "C" fn fiks_client_free(client: *mut fiks_client) {
 }
 
 /// An owned C string holding a secret token.
-fn owned_token(token: &str) -> Result<*mut c_char, ErrorData> {
+pub(crate) fn owned_token(token: &str) -> Result<*mut c_char, ErrorData> {
     let c = CString::new(token).map_err(|_| {
         ErrorData::from(fiks::Error::Transport {
             problem: fiks::TransportProblem::InvalidResponse,

@@ -30,6 +30,7 @@
 mod abi;
 mod args;
 pub mod boundary;
+pub mod call;
 pub mod castable;
 pub mod client;
 pub mod config;
@@ -45,6 +46,7 @@ use std::ffi::{CString, c_char};
 
 use zeroize::Zeroize;
 
+pub use call::*;
 pub use client::*;
 pub use config::*;
 pub use error::*;

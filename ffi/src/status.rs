@@ -32,10 +32,14 @@ pub enum fiks_status {
     FIKS_ERROR_INTERNAL = 7,
     /// Misuse: a client used after `fork()` in the child, or called from inside an async runtime.
     FIKS_ERROR_USAGE = 8,
+    /// A call started with a `..._async` function was cancelled (`fiks_call_cancel`), or the
+    /// client was freed while it was pending (`fiks_error_problem`: "cancelled" or
+    /// "client_closed"). Only ever passed to a callback.
+    FIKS_ERROR_CANCELLED = 9,
 }
 
 /// A short lowercase name of a status: `"ok"`, `"invalid_argument"`, `"config"`,
-/// `"certificate"`, `"token"`, `"api"`, `"transport"`, `"internal"`, `"usage"`; the error kinds'
+/// `"certificate"`, `"token"`, `"api"`, `"transport"`, `"internal"`, `"usage"`, `"cancelled"`; the error kinds'
 /// names are those of the core (Python's `kind`, .NET's `KindName`). `"unknown"` for any other
 /// value (the parameter is a plain integer so that any value is safe to pass).
 ///
@@ -53,6 +57,7 @@ pub extern "C" fn fiks_status_name(status: i32) -> *const std::ffi::c_char {
         FIKS_ERROR_TRANSPORT,
         FIKS_ERROR_INTERNAL,
         FIKS_ERROR_USAGE,
+        FIKS_ERROR_CANCELLED,
     ];
     known.into_iter().find(|s| *s as i32 == status).map_or(c"unknown", fiks_status::name).as_ptr()
 }
@@ -70,6 +75,7 @@ impl fiks_status {
             fiks_status::FIKS_ERROR_TRANSPORT => c"transport",
             fiks_status::FIKS_ERROR_INTERNAL => c"internal",
             fiks_status::FIKS_ERROR_USAGE => c"usage",
+            fiks_status::FIKS_ERROR_CANCELLED => c"cancelled",
         }
     }
 
@@ -82,6 +88,7 @@ impl fiks_status {
             ErrorKind::Api => fiks_status::FIKS_ERROR_API,
             ErrorKind::Transport => fiks_status::FIKS_ERROR_TRANSPORT,
             ErrorKind::Usage => fiks_status::FIKS_ERROR_USAGE,
+            ErrorKind::Cancelled => fiks_status::FIKS_ERROR_CANCELLED,
             // ErrorKind is non_exhaustive: a kind added to core before this mapping is updated.
             _ => fiks_status::FIKS_ERROR_INTERNAL,
         }
@@ -105,6 +112,7 @@ mod tests {
             (FIKS_ERROR_TRANSPORT, 6),
             (FIKS_ERROR_INTERNAL, 7),
             (FIKS_ERROR_USAGE, 8),
+            (FIKS_ERROR_CANCELLED, 9),
         ];
         for (s, v) in all {
             assert_eq!(s as u32, v, "{s:?}");
@@ -121,6 +129,7 @@ mod tests {
             ErrorKind::Api,
             ErrorKind::Transport,
             ErrorKind::Usage,
+            ErrorKind::Cancelled,
         ] {
             assert_eq!(fiks_status::from_kind(kind).name().to_str().unwrap(), kind.as_str());
         }
@@ -134,5 +143,6 @@ mod tests {
         assert_eq!(fiks_status::from_kind(ErrorKind::Api), fiks_status::FIKS_ERROR_API);
         assert_eq!(fiks_status::from_kind(ErrorKind::Transport), fiks_status::FIKS_ERROR_TRANSPORT);
         assert_eq!(fiks_status::from_kind(ErrorKind::Usage), fiks_status::FIKS_ERROR_USAGE);
+        assert_eq!(fiks_status::from_kind(ErrorKind::Cancelled), fiks_status::FIKS_ERROR_CANCELLED);
     }
 }

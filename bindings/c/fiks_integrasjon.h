@@ -386,7 +386,7 @@ enum fiks_status fiks_client_send_async(struct fiks_client *client,
 void fiks_call_cancel(const struct fiks_call *call);
 
 /**
- * Whether the call has ended: its callback has run or is running. False for NULL.
+ * Whether the call has ended: its callback has returned (while it runs, not yet). False for NULL.
  *
  * Ownership: `call` is only read. Thread safety: any thread.
  */

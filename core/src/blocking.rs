@@ -202,7 +202,7 @@ impl Call {
         self.abort.abort();
     }
 
-    /// Whether the call has ended (its completion has run or is running).
+    /// Whether the call has ended: its completion has returned (while it runs, not yet).
     pub fn is_finished(&self) -> bool {
         self.abort.is_finished()
     }

@@ -281,7 +281,7 @@ pub unsafe extern "C" fn fiks_call_cancel(call: *const fiks_call) {
     })
 }
 
-/// Whether the call has ended: its callback has run or is running. False for NULL.
+/// Whether the call has ended: its callback has returned (while it runs, not yet). False for NULL.
 ///
 /// Ownership: `call` is only read. Thread safety: any thread.
 #[unsafe(no_mangle)]

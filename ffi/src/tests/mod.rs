@@ -3,6 +3,7 @@
 //! (Unit tests rather than `tests/`: the crate has no rlib, see Cargo.toml.)
 
 mod arguments;
+mod async_calls;
 mod error_model;
 mod fuzz;
 mod policy;

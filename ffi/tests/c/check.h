@@ -118,4 +118,84 @@ static inline fiks_client *mock_client_with(const char *const *pairs, size_t n) 
     return client;
 }
 
+/*
+ * The mock's control endpoints (MOCK_BASE_URL/_mock/...) over a plain loopback socket: no HTTP
+ * library needed. Each exchange is bounded by a 30 s receive timeout (a failure bound only).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+/* Sends `method path` with an optional JSON body; the whole answer (head and body) goes to
+ * `answer` (NUL-terminated). Returns the HTTP status, or -1 when the exchange failed. */
+static inline int mock_control(const char *method, const char *path, const char *body, char *answer,
+                               size_t answer_size) {
+    const char *base = mock_env("MOCK_BASE_URL"); /* http://127.0.0.1:PORT */
+    const char *colon = strrchr(base, ':');
+    if (colon == NULL || strncmp(base, "http://127.0.0.1:", 17) != 0 || answer_size < 16) return -1;
+    int port = atoi(colon + 1);
+    char request[1024];
+    size_t blen = body ? strlen(body) : 0;
+    int rlen = snprintf(request, sizeof request,
+                        "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                        method, path, blen, body ? body : "");
+    if (rlen <= 0 || (size_t)rlen >= sizeof request) return -1;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    struct timeval limit = {30, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    size_t got = 0;
+    int ok = connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0 &&
+             send(fd, request, (size_t)rlen, 0) == (ssize_t)rlen;
+    while (ok && got + 1 < answer_size) {
+        ssize_t n = recv(fd, answer + got, answer_size - 1 - got, 0);
+        if (n < 0) ok = 0;
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    close(fd);
+    answer[got] = '\0';
+    if (!ok || got < 12 || strncmp(answer, "HTTP/1.1 ", 9) != 0) return -1;
+    return atoi(answer + 9);
+}
+
+/* POSTs a JSON body to a control endpoint ("/_mock/token-delay", ...): 0 when answered 200. */
+static inline int mock_post(const char *path, const char *body) {
+    char answer[1024];
+    return mock_control("POST", path, body, answer, sizeof answer) == 200 ? 0 : -1;
+}
+
+/* Holds back every token answer this long after its request arrived (0 turns it off). */
+static inline int mock_set_token_delay_ms(unsigned ms) {
+    char body[64];
+    snprintf(body, sizeof body, "{\"ms\":%u}", ms);
+    return mock_post("/_mock/token-delay", body);
+}
+
+/* Queues `fault` ("503", "partial_head", ...) for the next `times` requests to `target`
+ * ("token" or "fiks"). */
+static inline int mock_queue_fault(const char *target, const char *fault, unsigned times) {
+    char body[256];
+    snprintf(body, sizeof body, "{\"target\":\"%s\",\"faults\":[\"%s\"],\"times\":%u}", target, fault, times);
+    return mock_post("/_mock/faults", body);
+}
+
+/* One numeric counter of GET /_mock/counters ("token_requests", "fiks_requests", ...), or -1. */
+static inline long mock_counter(const char *name) {
+    char answer[65536]; /* the counters hold the last grant: not small */
+    if (mock_control("GET", "/_mock/counters", NULL, answer, sizeof answer) != 200) return -1;
+    char key[96];
+    snprintf(key, sizeof key, "\"%s\":", name);
+    const char *at = strstr(answer, key);
+    return at ? strtol(at + strlen(key), NULL, 10) : -1;
+}
+
 #endif /* FIKS_TEST_CHECK_H */

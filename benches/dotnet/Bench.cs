@@ -8,12 +8,24 @@
 // batches of 1,000 (batch time / calls, loop overhead included, as in a user's loop); the median
 // and p99 are over the batches. The first batches (JIT, the first token) are thrown away.
 // Writes one JSON object that benches/report.py reads. Asserts no timings.
+//
+// Issue 15 (async across the boundary), under ThreadPool.SetMinThreads(4, 4): the mock holds the token
+// 3 s (300 ms with --quick or FIKS_BENCH_QUICK=1) and 256 (64) GetHeadersAsync calls start on a cold
+// cache while an unrelated `await Task.Delay(50)` heartbeat runs; keys "async_cold" (all_done_ms,
+// heartbeat_worst_late_ms, max_busy_pool_threads, token_requests, callers, token_delay_ms) and
+// "cached_headers_async" (GetHeadersAsync on a cached token, as cached_headers) with
+// "cached_async_vs_sync" (its median over cached_headers' median).
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Linq;
+using System.Net.Http;
 using System.Text;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
 using Fiks.Integrasjon;
 
 internal static class Bench
@@ -27,7 +39,7 @@ internal static class Bench
             Console.Error.WriteLine("usage: mono Bench.exe CONFIG.toml OUT.json [--quick]");
             return 2;
         }
-        bool quick = args.Length > 2 && args[2] == "--quick";
+        bool quick = (args.Length > 2 && args[2] == "--quick") || Environment.GetEnvironmentVariable("FIKS_BENCH_QUICK") == "1";
         int batches = quick ? 20 : 2000;
         int warmup = quick ? 5 : 200;
 
@@ -43,18 +55,84 @@ internal static class Bench
                 return h.Count;
             });
             Stats token = Measure(batches, warmup, () => client.GetAccessToken().Length);
+            Stats headersAsync = Measure(batches, warmup, () => client.GetHeadersAsync().Result.Count);
+            string cold = ColdAsync(args[0], quick).GetAwaiter().GetResult();
 
             var json = new StringBuilder();
             json.Append("{\"runtime\":\"").Append(RuntimeName()).Append("\",");
             json.Append("\"cached_headers\":").Append(headers.ToJson()).Append(',');
-            json.Append("\"cached_token\":").Append(token.ToJson()).Append('}');
+            json.Append("\"cached_token\":").Append(token.ToJson()).Append(',');
+            json.Append("\"cached_headers_async\":").Append(headersAsync.ToJson()).Append(',');
+            json.Append("\"cached_async_vs_sync\":").Append((headersAsync.Median / headers.Median).ToString("F2", CultureInfo.InvariantCulture)).Append(',');
+            json.Append("\"async_cold\":").Append(cold).Append('}');
             File.WriteAllText(args[1], json.ToString());
             Console.WriteLine("GetHeaders():      median " + headers.Median.ToString("F1", CultureInfo.InvariantCulture) + " ns, p99 " +
                               headers.P99.ToString("F1", CultureInfo.InvariantCulture) + " ns");
             Console.WriteLine("GetAccessToken():  median " + token.Median.ToString("F1", CultureInfo.InvariantCulture) + " ns, p99 " +
                               token.P99.ToString("F1", CultureInfo.InvariantCulture) + " ns");
+            Console.WriteLine("GetHeadersAsync() cached: median " + headersAsync.Median.ToString("F1", CultureInfo.InvariantCulture) + " ns ("
+                              + (headersAsync.Median / headers.Median).ToString("F2", CultureInfo.InvariantCulture) + "x GetHeaders())");
+            Console.WriteLine("cold GetHeadersAsync: " + cold);
         }
         return 0;
+    }
+
+    /// <summary>The issue-15 scenario; returns its JSON object.</summary>
+    private static async Task<string> ColdAsync(string config, bool quick)
+    {
+        ThreadPool.SetMinThreads(4, 4);
+        int callers = quick ? 64 : 256;
+        int delayMs = quick ? 300 : 3000;
+        Match endpoint = Regex.Match(File.ReadAllText(config), "token_endpoint\\s*=\\s*\"(https?://[^/\"]+)");
+        string mock = endpoint.Groups[1].Value;
+        using (var control = new HttpClient())
+        {
+            await control.PostAsync(mock + "/_mock/reset", new StringContent("{}", Encoding.UTF8, "application/json")).ConfigureAwait(false);
+            await control.PostAsync(mock + "/_mock/token-delay", new StringContent("{\"ms\":" + delayMs + "}", Encoding.UTF8, "application/json")).ConfigureAwait(false);
+            using (FiksClient client = FiksClient.FromFile(config))
+            {
+                var done = new ManualResetEventSlim();
+                int maxBusy = 0;
+                var sampler = new Thread(() =>
+                {
+                    while (!done.IsSet)
+                    {
+                        int max, maxIo, available, availableIo;
+                        ThreadPool.GetMaxThreads(out max, out maxIo);
+                        ThreadPool.GetAvailableThreads(out available, out availableIo);
+                        maxBusy = Math.Max(maxBusy, max - available);
+                        Thread.Sleep(1);
+                    }
+                });
+                sampler.IsBackground = true;
+                sampler.Start();
+                Task<double> heartbeat = Task.Run(async () =>
+                {
+                    double worst = 0;
+                    while (!done.IsSet)
+                    {
+                        var beat = Stopwatch.StartNew();
+                        await Task.Delay(50).ConfigureAwait(false);
+                        worst = Math.Max(worst, beat.Elapsed.TotalMilliseconds - 50);
+                    }
+                    return worst;
+                });
+                await Task.Delay(200).ConfigureAwait(false);
+                var all = Stopwatch.StartNew();
+                Task[] calls = Enumerable.Range(0, callers).Select(_ => (Task)client.GetHeadersAsync()).ToArray();
+                await Task.WhenAll(calls).ConfigureAwait(false);
+                double allMs = all.Elapsed.TotalMilliseconds;
+                done.Set();
+                double late = await heartbeat.ConfigureAwait(false);
+                sampler.Join();
+                string counters = await control.GetStringAsync(mock + "/_mock/counters").ConfigureAwait(false);
+                string tokens = Regex.Match(counters, "\"token_requests\"\\s*:\\s*(\\d+)").Groups[1].Value;
+                await control.PostAsync(mock + "/_mock/token-delay", new StringContent("{\"ms\":0}", Encoding.UTF8, "application/json")).ConfigureAwait(false);
+                return string.Format(CultureInfo.InvariantCulture,
+                    "{{\"callers\":{0},\"token_delay_ms\":{1},\"all_done_ms\":{2:F1},\"heartbeat_worst_late_ms\":{3:F1},\"max_busy_pool_threads\":{4},\"token_requests\":{5}}}",
+                    callers, delayMs, allMs, late, maxBusy, tokens.Length == 0 ? "null" : tokens);
+            }
+        }
     }
 
     private sealed class Stats

@@ -12,7 +12,8 @@ namespace Fiks.Integrasjon
     /// <summary>
     /// A <see cref="DelegatingHandler"/> that puts the Fiks headers (<c>Authorization: Bearer …</c>,
     /// <c>IntegrasjonId</c>, <c>IntegrasjonPassord</c>) on the requests of an <see cref="HttpClient"/> that go to
-    /// the Fiks API, using the client's cached Maskinporten token (renewed when needed, off the caller's thread).
+    /// the Fiks API, using the client's cached Maskinporten token (renewed when needed, without blocking a thread:
+    /// <see cref="FiksClient.GetHeadersAsync(string, CancellationToken)"/>).
     /// </summary>
     /// <remarks>
     /// <para><b>Where the headers go.</b> Only to URLs the native library allows for the <see cref="FiksClient"/>:
@@ -48,14 +49,16 @@ namespace Fiks.Integrasjon
     /// </example>
     public class FiksAuthenticationHandler : DelegatingHandler
     {
-        private readonly FiksClient _client;
+        private readonly IFiksClient _client;
         private int _innerHandlerChecked;
 
         /// <summary>
-        /// A handler for <paramref name="client"/>; set <see cref="DelegatingHandler.InnerHandler"/> before use, to a
-        /// handler that does not follow redirects (e.g. <c>new HttpClientHandler { AllowAutoRedirect = false }</c>).
+        /// A handler for <paramref name="client"/> (a <see cref="FiksClient"/>, or a substitute in tests); set
+        /// <see cref="DelegatingHandler.InnerHandler"/> before use, to a handler that does not follow redirects
+        /// (e.g. <c>new HttpClientHandler { AllowAutoRedirect = false }</c>).
         /// </summary>
-        public FiksAuthenticationHandler(FiksClient client)
+        /// <exception cref="ArgumentNullException"><paramref name="client"/> is null.</exception>
+        public FiksAuthenticationHandler(IFiksClient client)
         {
             if (client == null)
             {
@@ -68,7 +71,8 @@ namespace Fiks.Integrasjon
         /// A handler for <paramref name="client"/> that sends through <paramref name="innerHandler"/>, which must not
         /// follow redirects by itself.
         /// </summary>
-        public FiksAuthenticationHandler(FiksClient client, HttpMessageHandler innerHandler) : base(innerHandler)
+        /// <exception cref="ArgumentNullException"><paramref name="client"/> is null.</exception>
+        public FiksAuthenticationHandler(IFiksClient client, HttpMessageHandler innerHandler) : base(innerHandler)
         {
             if (client == null)
             {
@@ -78,7 +82,7 @@ namespace Fiks.Integrasjon
         }
 
         /// <summary>The client whose token and integration credentials are used.</summary>
-        public FiksClient Client
+        public IFiksClient Client
         {
             get { return _client; }
         }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Net.Http;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -20,8 +21,13 @@ namespace Fiks.Integrasjon
     /// once, and when many callers need a token at the same moment exactly one request goes to
     /// Maskinporten. Dispose it when done (it then throws <see cref="ObjectDisposedException"/>);
     /// a client that is never disposed is freed by its finalizer.</para>
-    /// <para>The synchronous methods block on the network; the <c>…Async</c> methods run the same
-    /// work on the thread pool. Failures are thrown as <see cref="FiksException"/> subclasses.</para>
+    /// <para>The synchronous methods block on the network. The <c>…Async</c> methods block no thread: a fresh
+    /// cached token or headers come back as a completed task; otherwise the native library does the work on its
+    /// own I/O thread and the task completes from its callback (continuations run on the thread pool, never on
+    /// that thread). Their <see cref="CancellationToken"/> cancels the native call (the task then ends
+    /// <see cref="TaskStatus.Canceled"/>); a token fetch other callers share goes on for them. Disposing the client
+    /// with calls pending ends each with an <see cref="ObjectDisposedException"/> before <see cref="Dispose"/>
+    /// returns. Failures are <see cref="FiksException"/> subclasses (thrown, or faulting the task).</para>
     /// <para>Every rule below is the native library's (the Rust core); this class only passes it on.</para>
     /// <list type="bullet">
     /// <item><description>Where the Fiks headers may go: to URLs with the scheme, host and port of
@@ -49,7 +55,7 @@ namespace Fiks.Integrasjon
     /// }
     /// </code>
     /// </example>
-    public sealed class FiksClient : IDisposable
+    public sealed class FiksClient : IFiksClient
     {
         private readonly ClientHandle _handle;
         private int _disposed;
@@ -196,23 +202,77 @@ namespace Fiks.Integrasjon
         }
 
         /// <summary>
-        /// <see cref="GetAccessToken()"/> on the thread pool. Cancelling stops waiting (the request already
-        /// sent completes in the background and fills the cache).
+        /// <see cref="GetAccessToken()"/> without blocking a thread: a fresh cached token comes back as a completed
+        /// task; otherwise the native library fetches one (one request for all concurrent callers, synchronous ones
+        /// included) and the task completes when it is there.
         /// </summary>
+        /// <param name="cancellationToken">Cancels this caller's wait: the task ends <see cref="TaskStatus.Canceled"/>.
+        /// A fetch that other callers wait for goes on for them and fills the cache.</param>
+        /// <exception cref="FiksTokenException">(In the task.) Maskinporten refused the grant.</exception>
+        /// <exception cref="FiksTransportException">(In the task.) Maskinporten could not be reached in time.</exception>
+        /// <exception cref="ObjectDisposedException">(In the task.) The client is disposed, or was disposed while the call was pending.</exception>
         public Task<string> GetAccessTokenAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return RunAsync(() => GetAccessToken(), cancellationToken);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return Task.FromCanceled<string>(cancellationToken);
+            }
+            if (IsDisposed)
+            {
+                return Disposed<string>();
+            }
+            try
+            {
+                IntPtr cached;
+                if (NativeMethods.fiks_client_cached_access_token(_handle, out cached))
+                {
+                    return Task.FromResult(Utf8.TakeOwned(cached));
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                return Disposed<string>();
+            }
+            return StartToken(null, cancellationToken);
         }
 
-        /// <summary><see cref="GetAccessToken(IEnumerable{string})"/> on the thread pool.</summary>
+        /// <summary>
+        /// <see cref="GetAccessToken(IEnumerable{string})"/> without blocking a thread (see
+        /// <see cref="GetAccessTokenAsync(CancellationToken)"/>); always asks the native library, which answers from
+        /// its cache when it can.
+        /// </summary>
+        /// <exception cref="ArgumentNullException"><paramref name="scopes"/> is null.</exception>
+        /// <exception cref="ArgumentException"><paramref name="scopes"/> holds no scope, or a null one.</exception>
         public Task<string> GetAccessTokenAsync(IEnumerable<string> scopes, CancellationToken cancellationToken = default(CancellationToken))
         {
-            if (scopes == null)
+            byte[] joined = Utf8.ToNative(JoinScopes(scopes), "scopes");
+            if (cancellationToken.IsCancellationRequested)
             {
-                throw new ArgumentNullException("scopes");
+                return Task.FromCanceled<string>(cancellationToken);
             }
-            string[] list = scopes.ToArray();
-            return RunAsync(() => GetAccessToken(list), cancellationToken);
+            if (IsDisposed)
+            {
+                return Disposed<string>();
+            }
+            return StartToken(joined, cancellationToken);
+        }
+
+        private Task<string> StartToken(byte[] scopes, CancellationToken cancellationToken)
+        {
+            ClientHandle handle = _handle;
+            return PendingCall<string>.Start(handle, cancellationToken,
+                (IntPtr userData, out IntPtr call, out IntPtr error) => NativeMethods.fiks_client_access_token_async(
+                    handle, scopes, PendingCall.TokenCallback, userData, out call, out error),
+                TakeToken, PendingCall.FreeString);
+        }
+
+        private static readonly Func<IntPtr, string> TakeToken = Utf8.TakeOwned;
+        private static readonly Func<IntPtr, IReadOnlyDictionary<string, string>> TakeHeadersResult = TakeHeaders;
+        private static readonly Func<IntPtr, FiksResponse> TakeResponse = TakeOwnedResponse;
+
+        private static Task<T> Disposed<T>()
+        {
+            return PendingCall<T>.Faulted(new ObjectDisposedException(typeof(FiksClient).FullName));
         }
 
         // ---- headers -----------------------------------------------------------------------------
@@ -254,10 +314,48 @@ namespace Fiks.Integrasjon
             }
         }
 
-        /// <summary><see cref="GetHeaders()"/> on the thread pool.</summary>
+        /// <summary>
+        /// <see cref="GetHeaders()"/> without blocking a thread: with a fresh cached token a completed task (about
+        /// the cost of <see cref="GetHeaders()"/>); otherwise the task completes when the native library has the
+        /// token (one request for all concurrent callers).
+        /// </summary>
+        /// <param name="cancellationToken">Cancels this caller's wait: the task ends <see cref="TaskStatus.Canceled"/>.
+        /// A token fetch others wait for goes on for them.</param>
+        /// <exception cref="FiksTokenException">(In the task.) No token could be had.</exception>
+        /// <exception cref="ObjectDisposedException">(In the task.) The client is disposed, or was disposed while the call was pending.</exception>
         public Task<IReadOnlyDictionary<string, string>> GetHeadersAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return RunAsync(() => GetHeaders(), cancellationToken);
+            return HeadersAsync(null, cancellationToken);
+        }
+
+        private Task<IReadOnlyDictionary<string, string>> HeadersAsync(byte[] url, CancellationToken cancellationToken)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return Task.FromCanceled<IReadOnlyDictionary<string, string>>(cancellationToken);
+            }
+            if (IsDisposed)
+            {
+                return Disposed<IReadOnlyDictionary<string, string>>();
+            }
+            ClientHandle handle = _handle;
+            try
+            {
+                IntPtr cached;
+                if (NativeMethods.fiks_client_cached_headers(handle, url, out cached))
+                {
+                    return Task.FromResult(TakeHeaders(cached));
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                return Disposed<IReadOnlyDictionary<string, string>>();
+            }
+            // The native library checks url before it starts (FIKS_ERROR_USAGE: it faults the task).
+            return PendingCall<IReadOnlyDictionary<string, string>>.Start(handle, cancellationToken,
+                (IntPtr userData, out IntPtr call, out IntPtr error) => NativeMethods.fiks_client_headers_async(
+                    handle, url, PendingCall.HeadersCallback, userData, out call, out error),
+                TakeHeadersResult, PendingCall.FreeHeaders);
         }
 
         /// <summary>
@@ -277,14 +375,16 @@ namespace Fiks.Integrasjon
             return TakeHeaders(headers);
         }
 
-        /// <summary><see cref="GetHeaders(string)"/> on the thread pool.</summary>
+        /// <summary>
+        /// <see cref="GetHeaders(string)"/> without blocking a thread (see <see cref="GetHeadersAsync(CancellationToken)"/>).
+        /// A URL the headers may not go to faults the task at once with a <see cref="FiksException"/> of kind
+        /// <see cref="FiksErrorKind.Usage"/>, and no token is fetched for it.
+        /// </summary>
+        /// <exception cref="ArgumentNullException"><paramref name="url"/> is null.</exception>
+        /// <exception cref="ArgumentException"><paramref name="url"/> holds a NUL character or a lone surrogate.</exception>
         public Task<IReadOnlyDictionary<string, string>> GetHeadersAsync(string url, CancellationToken cancellationToken = default(CancellationToken))
         {
-            if (url == null)
-            {
-                throw new ArgumentNullException("url");
-            }
-            return RunAsync(() => GetHeaders(url), cancellationToken);
+            return HeadersAsync(Utf8.ToNative(url, "url"), cancellationToken);
         }
 
         /// <summary>
@@ -370,28 +470,10 @@ namespace Fiks.Integrasjon
             byte[] p = Utf8.ToNative(path, "path");
             KeyValuePair<string, string>[] list = headers == null ? null : headers.ToArray();
             ThrowIfDisposed();
-            IntPtr error;
-            IntPtr request;
-            ErrorMapper.Check(NativeMethods.fiks_request_new(m, p, out request, out error), error);
+            IntPtr request = BuildRequest(m, p, body, list, timeout);
             try
             {
-                if (body != null)
-                {
-                    ErrorMapper.Check(NativeMethods.fiks_request_set_body(request, body, new UIntPtr((uint)body.Length), null, out error), error);
-                }
-                if (list != null)
-                {
-                    foreach (KeyValuePair<string, string> header in list)
-                    {
-                        FiksStatus added = NativeMethods.fiks_request_set_header(request,
-                            Utf8.ToNative(header.Key, "headers"), Utf8.ToNative(header.Value, "headers"), out error);
-                        ErrorMapper.Check(added, error);
-                    }
-                }
-                if (timeout.HasValue)
-                {
-                    ErrorMapper.Check(NativeMethods.fiks_request_set_timeout_ms(request, Milliseconds(timeout.Value), out error), error);
-                }
+                IntPtr error;
                 ResponseHandle response;
                 FiksStatus status = NativeMethods.fiks_client_send(_handle, request, out response, out error);
                 ErrorMapper.Check(status, error);
@@ -406,21 +488,158 @@ namespace Fiks.Integrasjon
             }
         }
 
-        /// <summary><see cref="Send(string, string, string, TimeSpan?)"/> on the thread pool.</summary>
+        /// <summary><see cref="Send(string, string, string, TimeSpan?)"/> with an <see cref="HttpMethod"/>.</summary>
+        /// <exception cref="ArgumentNullException"><paramref name="method"/> or <paramref name="path"/> is null.</exception>
+        public FiksResponse Send(HttpMethod method, string path, string body = null, TimeSpan? timeout = null)
+        {
+            return Send(MethodName(method), path, body, timeout);
+        }
+
+        /// <summary><see cref="Send(string, string, byte[], IEnumerable{KeyValuePair{string, string}}, TimeSpan?)"/> with an <see cref="HttpMethod"/>.</summary>
+        /// <exception cref="ArgumentNullException"><paramref name="method"/> or <paramref name="path"/> is null.</exception>
+        public FiksResponse Send(HttpMethod method, string path, byte[] body, IEnumerable<KeyValuePair<string, string>> headers = null,
+            TimeSpan? timeout = null)
+        {
+            return Send(MethodName(method), path, body, headers, timeout);
+        }
+
+        /// <summary>
+        /// <see cref="Send(string, string, string, TimeSpan?)"/> without blocking a thread: the native library makes the
+        /// call (token fetch, retries and waits included) on its own I/O thread and the task completes with the answer.
+        /// </summary>
+        /// <param name="method">An HTTP method, e.g. <c>GET</c>.</param>
+        /// <param name="path">A path under <c>fiks_base_url</c>.</param>
+        /// <param name="body">The JSON body, or null for none.</param>
+        /// <param name="timeout">The deadline of the whole call; null keeps <c>retry_deadline_seconds</c>.</param>
+        /// <param name="cancellationToken">Cancels the call (a request under way is dropped): the task ends
+        /// <see cref="TaskStatus.Canceled"/>.</param>
+        /// <exception cref="ArgumentNullException"><paramref name="method"/> or <paramref name="path"/> is null.</exception>
+        /// <exception cref="FiksApiException">(In the task.) The API answered non-2xx.</exception>
+        /// <exception cref="ObjectDisposedException">(In the task.) The client is disposed, or was disposed while the call was pending.</exception>
         public Task<FiksResponse> SendAsync(string method, string path, string body = null, TimeSpan? timeout = null,
             CancellationToken cancellationToken = default(CancellationToken))
         {
             CheckRequestArguments(method, path);
-            return RunAsync(() => Send(method, path, body, timeout), cancellationToken);
+            return SendAsync(method, path, body == null ? null : Encoding.UTF8.GetBytes(body), null, timeout, cancellationToken);
         }
 
-        /// <summary><see cref="Send(string, string, byte[], IEnumerable{KeyValuePair{string, string}}, TimeSpan?)"/> on the thread pool.</summary>
+        /// <summary>
+        /// <see cref="Send(string, string, byte[], IEnumerable{KeyValuePair{string, string}}, TimeSpan?)"/> without
+        /// blocking a thread (see <see cref="SendAsync(string, string, string, TimeSpan?, CancellationToken)"/>).
+        /// A request the native library refuses to build (a header name or value it does not accept) faults the task.
+        /// </summary>
+        /// <param name="method">An HTTP method, e.g. <c>PUT</c>.</param>
+        /// <param name="path">A path under <c>fiks_base_url</c>.</param>
+        /// <param name="body">The body, or null for none.</param>
+        /// <param name="headers">Extra headers, or null.</param>
+        /// <param name="timeout">The deadline of the whole call; null keeps <c>retry_deadline_seconds</c>.</param>
+        /// <param name="cancellationToken">Cancels the call: the task ends <see cref="TaskStatus.Canceled"/>.</param>
+        /// <exception cref="ArgumentNullException"><paramref name="method"/> or <paramref name="path"/> is null.</exception>
         public Task<FiksResponse> SendAsync(string method, string path, byte[] body, IEnumerable<KeyValuePair<string, string>> headers = null,
             TimeSpan? timeout = null, CancellationToken cancellationToken = default(CancellationToken))
         {
-            CheckRequestArguments(method, path);
+            byte[] m = Utf8.ToNative(method, "method");
+            byte[] p = Utf8.ToNative(path, "path");
             KeyValuePair<string, string>[] list = headers == null ? null : headers.ToArray();
-            return RunAsync(() => Send(method, path, body, list, timeout), cancellationToken);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return Task.FromCanceled<FiksResponse>(cancellationToken);
+            }
+            if (IsDisposed)
+            {
+                return Disposed<FiksResponse>();
+            }
+            IntPtr request;
+            try
+            {
+                request = BuildRequest(m, p, body, list, timeout);
+            }
+            catch (FiksException e)
+            {
+                return PendingCall<FiksResponse>.Faulted(e);
+            }
+            try
+            {
+                ClientHandle handle = _handle;
+                return PendingCall<FiksResponse>.Start(handle, cancellationToken,
+                    (IntPtr userData, out IntPtr call, out IntPtr error) => NativeMethods.fiks_client_send_async(
+                        handle, request, PendingCall.ResponseCallback, userData, out call, out error),
+                    TakeResponse, PendingCall.FreeResponse);
+            }
+            finally
+            {
+                // The native library copied it.
+                NativeMethods.fiks_request_free(request);
+            }
+        }
+
+        /// <summary><see cref="SendAsync(string, string, string, TimeSpan?, CancellationToken)"/> with an <see cref="HttpMethod"/>.</summary>
+        /// <exception cref="ArgumentNullException"><paramref name="method"/> or <paramref name="path"/> is null.</exception>
+        public Task<FiksResponse> SendAsync(HttpMethod method, string path, string body = null, TimeSpan? timeout = null,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return SendAsync(MethodName(method), path, body, timeout, cancellationToken);
+        }
+
+        /// <summary><see cref="SendAsync(string, string, byte[], IEnumerable{KeyValuePair{string, string}}, TimeSpan?, CancellationToken)"/>
+        /// with an <see cref="HttpMethod"/>.</summary>
+        /// <exception cref="ArgumentNullException"><paramref name="method"/> or <paramref name="path"/> is null.</exception>
+        public Task<FiksResponse> SendAsync(HttpMethod method, string path, byte[] body, IEnumerable<KeyValuePair<string, string>> headers = null,
+            TimeSpan? timeout = null, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return SendAsync(MethodName(method), path, body, headers, timeout, cancellationToken);
+        }
+
+        private static string MethodName(HttpMethod method)
+        {
+            if (method == null)
+            {
+                throw new ArgumentNullException("method");
+            }
+            return method.Method;
+        }
+
+        /// <summary>Builds a <c>fiks_request*</c> (the caller frees it); the native library checks every part.</summary>
+        private static IntPtr BuildRequest(byte[] method, byte[] path, byte[] body, KeyValuePair<string, string>[] headers, TimeSpan? timeout)
+        {
+            IntPtr error;
+            IntPtr request;
+            ErrorMapper.Check(NativeMethods.fiks_request_new(method, path, out request, out error), error);
+            try
+            {
+                if (body != null)
+                {
+                    ErrorMapper.Check(NativeMethods.fiks_request_set_body(request, body, new UIntPtr((uint)body.Length), null, out error), error);
+                }
+                if (headers != null)
+                {
+                    foreach (KeyValuePair<string, string> header in headers)
+                    {
+                        FiksStatus added = NativeMethods.fiks_request_set_header(request,
+                            Utf8.ToNative(header.Key, "headers"), Utf8.ToNative(header.Value, "headers"), out error);
+                        ErrorMapper.Check(added, error);
+                    }
+                }
+                if (timeout.HasValue)
+                {
+                    ErrorMapper.Check(NativeMethods.fiks_request_set_timeout_ms(request, Milliseconds(timeout.Value), out error), error);
+                }
+                return request;
+            }
+            catch
+            {
+                NativeMethods.fiks_request_free(request);
+                throw;
+            }
+        }
+
+        /// <summary>Reads and frees a <c>fiks_response*</c> a completion callback received.</summary>
+        private static FiksResponse TakeOwnedResponse(IntPtr pointer)
+        {
+            using (ResponseHandle response = ResponseHandle.Adopt(pointer))
+            {
+                return ReadResponse(response);
+            }
         }
 
         /// <summary>
@@ -471,8 +690,10 @@ namespace Fiks.Integrasjon
 
         // ---- lifetime ----------------------------------------------------------------------------
 
-        /// <summary>Frees the native client. Calls still running on other threads finish first; later calls
-        /// throw <see cref="ObjectDisposedException"/>. Calling it again does nothing.</summary>
+        /// <summary>Frees the native client. Synchronous calls still running on other threads finish first; the
+        /// <c>…Async</c> calls still pending end, before this returns, with an <see cref="ObjectDisposedException"/>
+        /// in their task (not a cancellation: nobody asked to cancel them). Later calls throw
+        /// <see cref="ObjectDisposedException"/> (the <c>…Async</c> ones in their task). Calling it again does nothing.</summary>
         public void Dispose()
         {
             Volatile.Write(ref _disposed, 1);
@@ -671,53 +892,6 @@ namespace Fiks.Integrasjon
                 throw new ArgumentException("Give at least one scope, e.g. ks:fiks.", "scopes");
             }
             return string.Join(" ", parts);
-        }
-
-        /// <summary>
-        /// Runs a blocking native call on the thread pool. Cancellation before the start skips the call;
-        /// cancellation while it runs ends the wait (the native call cannot be interrupted, it finishes in
-        /// the background and its result or error is dropped).
-        /// </summary>
-        private Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken)
-        {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return Task.FromCanceled<T>(cancellationToken);
-            }
-            if (IsDisposed)
-            {
-                var failed = new TaskCompletionSource<T>();
-                failed.SetException(new ObjectDisposedException(typeof(FiksClient).FullName));
-                return failed.Task;
-            }
-            Task<T> task = Task.Factory.StartNew(work, cancellationToken, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
-            if (!cancellationToken.CanBeCanceled)
-            {
-                return task;
-            }
-            return WithCancellation(task, cancellationToken);
-        }
-
-        private static async Task<T> WithCancellation<T>(Task<T> task, CancellationToken cancellationToken)
-        {
-            var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            using (cancellationToken.Register(state => ((TaskCompletionSource<bool>)state).TrySetResult(true), cancelled))
-            {
-                Task first = await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false);
-                if (first != task)
-                {
-                    Observe(task);
-                    throw new OperationCanceledException(cancellationToken);
-                }
-            }
-            return await task.ConfigureAwait(false);
-        }
-
-        /// <summary>Reads an abandoned call's error so it never surfaces as an unobserved task exception.</summary>
-        private static void Observe(Task task)
-        {
-            task.ContinueWith(t => { var ignored = t.Exception; }, CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 }

@@ -23,6 +23,11 @@ namespace Fiks.Integrasjon
         Internal = 7,
         /// <summary>Misuse the library refuses instead of hanging, e.g. a client used in a forked child process.</summary>
         Usage = 8,
+        /// <summary>An asynchronous call that ended without a result: cancelled (<see cref="FiksException.Problem"/>
+        /// <c>cancelled</c>) or still pending when its client was freed (<c>client_closed</c>). The <c>…Async</c>
+        /// methods of <see cref="FiksClient"/> never throw it: they report a cancelled
+        /// <see cref="System.Threading.Tasks.Task"/> or an <see cref="ObjectDisposedException"/> instead.</summary>
+        Cancelled = 9,
     }
 
     /// <summary>
@@ -74,7 +79,7 @@ namespace Fiks.Integrasjon
         /// <summary>
         /// The kind's stable lowercase name, the same in every binding (the C <c>fiks_status_name</c>, Python's
         /// <c>kind</c>): <c>config</c>, <c>certificate</c>, <c>token</c>, <c>api</c>, <c>transport</c>, <c>usage</c>,
-        /// <c>invalid_argument</c> or <c>internal</c>. For an exception made by hand it is asked of the native
+        /// <c>invalid_argument</c>, <c>cancelled</c> or <c>internal</c>. For an exception made by hand it is asked of the native
         /// library; null only when that library cannot be loaded.
         /// </summary>
         public string KindName

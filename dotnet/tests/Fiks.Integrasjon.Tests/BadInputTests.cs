@@ -66,7 +66,7 @@ namespace Fiks.Integrasjon.Tests
             Assert.Throws<ArgumentException>(() => new FiksClient(options).Dispose());
             using (var client = new FiksClient(M.Options()))
             {
-                Assert.Throws<ArgumentNullException>(() => client.Send(null, "/echo"));
+                Assert.Throws<ArgumentNullException>(() => client.Send((string)null, "/echo"));
                 Assert.Throws<ArgumentNullException>(() => client.Send("GET", null));
                 Assert.Throws<ArgumentException>(() => client.Send("GET", "/echo\0x"));
                 Assert.Throws<ArgumentNullException>(() => client.GetAccessToken(null));

@@ -143,24 +143,78 @@ namespace Fiks.Integrasjon.Tests
         }
 
         [Test]
-        public async Task DisposeWaitsForACallInFlight()
+        public async Task DisposeWaitsForASynchronousCallInFlight()
         {
+            // The …Async calls pending at Dispose end with ObjectDisposedException (AsyncTests); a synchronous call
+            // holds the handle, so Dispose frees the native client only when that call has returned.
             await M.TokenDelayAsync(800);
             Collect();
             int before = NativeHandleCounters.LiveClients;
             var client = new FiksClient(M.Options());
-            Task<string> pending = client.GetAccessTokenAsync();
-            await Task.Delay(200);
+            string token = null;
+            Exception failure = null;
+            var caller = new Thread(() =>
+            {
+                try
+                {
+                    token = client.GetAccessToken();
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            });
+            caller.Start();
+            // Dispose once the request is at the mock, so the call is surely in flight (the mock holds it 800 ms).
+            await AsyncTests.WaitForTokenRequestsAsync(1);
             client.Dispose();
             Assert.True(client.IsDisposed, "IsDisposed");
-            string token = await pending;
-            Assert.True(token.Length > 0, "the call in flight failed");
+            Assert.True(caller.Join(TimeSpan.FromSeconds(60)), "the call in flight did not return");
+            Assert.Null(failure, "the call in flight failed");
+            Assert.True(token.Length > 0, "the call in flight got no token");
             Assert.Throws<ObjectDisposedException>(() => client.GetAccessToken(), "after Dispose");
             for (int i = 0; i < 50 && NativeHandleCounters.LiveClients != before; i++)
             {
                 await Task.Delay(20);
             }
             Assert.Equal(before, NativeHandleCounters.LiveClients, "live clients after the call ended");
+        }
+
+        [Test]
+        public async Task AnAbandonedClientLivesUntilItsAsyncCallEnds()
+        {
+            await M.TokenDelayAsync(1500);
+            Collect();
+            int before = NativeHandleCounters.LiveClients;
+            Tuple<WeakReference, Task<string>> started = OnAnEndedThread(() =>
+            {
+                var client = new FiksClient(M.Options());
+                return Tuple.Create(new WeakReference(client), client.GetAccessTokenAsync());
+            });
+            WeakReference[] refs = { started.Item1 };
+            Task<string> pending = started.Item2;
+            await AsyncTests.WaitForTokenRequestsAsync(1);
+            for (int i = 0; i < 3; i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+            // The pending call roots its native client: freed by the finalizer while still pending would be the bug.
+            int live = NativeHandleCounters.LiveClients;
+            bool stillPending = !pending.IsCompleted;
+            Assert.True(live > before || !stillPending, "the native client was freed while its call was pending");
+            string token = await pending;
+            Assert.True(token.Length > 0, "token");
+            // Then it is an abandoned client like any other: the finalizer frees it (bounded GC rounds, no clock).
+            int rounds = 0;
+            while (rounds < MaxCollectRounds && (NativeHandleCounters.LiveClients > before || CountAlive(refs) > 0))
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                rounds++;
+            }
+            Assert.Equal(0, CountAlive(refs), "the client still reachable after " + rounds + " GC rounds");
+            Assert.True(NativeHandleCounters.LiveClients <= before, "the native client not freed after " + rounds + " GC rounds");
         }
 
         [Test]

@@ -126,6 +126,7 @@ namespace Fiks.Integrasjon.Native
                 case FiksStatus.Api: return FiksErrorKind.Api;
                 case FiksStatus.Transport: return FiksErrorKind.Transport;
                 case FiksStatus.Usage: return FiksErrorKind.Usage;
+                case FiksStatus.Cancelled: return FiksErrorKind.Cancelled;
                 default: return FiksErrorKind.Internal;
             }
         }

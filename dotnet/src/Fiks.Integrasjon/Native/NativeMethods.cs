@@ -17,8 +17,12 @@
 //   `fiks_request*` that FiksClient.Send builds, sends and frees the same way.
 // - `size_t` is UIntPtr, `uint16_t` is ushort, `uint64_t` is ulong, C `bool` is one byte
 //   (UnmanagedType.I1), C enums (`fiks_status`, `fiks_log_level`) are int-sized C# enums.
-// - the one callback (`fiks_log_callback`) is the LogCallback delegate; FiksLog keeps the one
-//   instance it passes in a static field, so the native side never calls a collected delegate.
+// - the callbacks are delegates: `fiks_log_callback` is LogCallback (FiksLog keeps the one
+//   instance it passes in a static field); the three completion callbacks of the `_async` calls
+//   are TokenCallback, HeadersCallback and ResponseCallback, one instance each, held for the
+//   life of the process in static fields of AsyncCall (AsyncCall.cs), so the native side never
+//   calls a collected delegate. Their `user_data` is a GCHandle of the call's managed state.
+// - a `fiks_call*` is an IntPtr owned by AsyncCall, freed once by it (fiks_call_free).
 using System;
 using System.Runtime.InteropServices;
 
@@ -121,6 +125,56 @@ namespace Fiks.Integrasjon.Native
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern FiksStatus fiks_client_send(ClientHandle client, IntPtr request, out ResponseHandle response_out, out IntPtr error_out);
+
+        // ---- completion-based calls ------------------------------------------------------------
+
+        /// <summary>Receives the result of <c>fiks_client_access_token_async</c>: an owned <c>char*</c> or an owned error.</summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate void TokenCallback(IntPtr user_data, FiksStatus status, IntPtr token, IntPtr error);
+
+        /// <summary>Receives the result of <c>fiks_client_headers_async</c>: an owned <c>fiks_headers*</c> or an owned error.</summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate void HeadersCallback(IntPtr user_data, FiksStatus status, IntPtr headers, IntPtr error);
+
+        /// <summary>Receives the result of <c>fiks_client_send_async</c>: an owned <c>fiks_response*</c> or an owned error.</summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate void ResponseCallback(IntPtr user_data, FiksStatus status, IntPtr response, IntPtr error);
+
+        /// <summary><paramref name="scopes"/> null = the configured scopes.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_client_access_token_async(ClientHandle client, byte[] scopes, TokenCallback callback,
+            IntPtr user_data, out IntPtr call_out, out IntPtr error_out);
+
+        /// <summary><paramref name="url"/> null = <c>fiks_base_url</c>; checked before the call starts.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_client_headers_async(ClientHandle client, byte[] url, HeadersCallback callback,
+            IntPtr user_data, out IntPtr call_out, out IntPtr error_out);
+
+        /// <summary>The request is copied at once: free it when this returns.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_client_send_async(ClientHandle client, IntPtr request, ResponseCallback callback,
+            IntPtr user_data, out IntPtr call_out, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void fiks_call_cancel(IntPtr call);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        [return: MarshalAs(UnmanagedType.I1)]
+        internal static extern bool fiks_call_is_finished(IntPtr call);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void fiks_call_free(IntPtr call);
+
+        /// <summary>True with an owned secret string when a fresh token is cached; no I/O.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        [return: MarshalAs(UnmanagedType.I1)]
+        internal static extern bool fiks_client_cached_access_token(ClientHandle client, out IntPtr token_out);
+
+        /// <summary>True with owned headers when a fresh token is cached (and the headers may go to a non-null
+        /// <paramref name="url"/>); no I/O.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        [return: MarshalAs(UnmanagedType.I1)]
+        internal static extern bool fiks_client_cached_headers(ClientHandle client, byte[] url, out IntPtr headers_out);
 
         // ---- request -------------------------------------------------------------------------
 
@@ -265,5 +319,6 @@ namespace Fiks.Integrasjon.Native
         Transport = 6,
         Internal = 7,
         Usage = 8,
+        Cancelled = 9,
     }
 }

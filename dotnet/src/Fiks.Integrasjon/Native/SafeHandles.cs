@@ -91,6 +91,18 @@ namespace Fiks.Integrasjon.Native
         {
         }
 
+        /// <summary>Takes ownership of a <c>fiks_response*</c> handed to a completion callback; null for NULL.</summary>
+        internal static ResponseHandle Adopt(IntPtr pointer)
+        {
+            if (pointer == IntPtr.Zero)
+            {
+                return null;
+            }
+            var handle = new ResponseHandle();
+            handle.SetHandle(pointer);
+            return handle;
+        }
+
         protected override void Free(IntPtr pointer)
         {
             NativeMethods.fiks_response_free(pointer);

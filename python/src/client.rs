@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwapOption;
-use fiks_integrasjon::blocking::Pending;
+use fiks_integrasjon::blocking::{Call, Pending};
 use fiks_integrasjon::config::{AuthMode, KeyKind};
 use fiks_integrasjon::{
     CertificateInfo, Config, ConfigBuilder, Error, FiksHeaders, FiksRequest, Token, TokenRequest, blocking,
@@ -30,8 +30,9 @@ use fiks_integrasjon::{
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString, PyTuple, PyType};
+use pyo3::types::{PyByteArray, PyBytes, PyCFunction, PyDict, PyString, PyTuple, PyType};
 
+use crate::aio::{self, Completions, PyCall};
 use crate::config::{ProviderFailure, apply_kwargs};
 use crate::errors::{to_py, to_py_with};
 use crate::logging;
@@ -80,6 +81,62 @@ impl Drop for PyClient {
 /// runtime thread, which may itself be waiting for the GIL to log.
 fn release(client: Arc<blocking::Client>) {
     Python::try_attach(|py| py.detach(|| drop(client))).unwrap_or_default();
+}
+
+/// The headers as a new dict (on the loop's thread, for an awaitable).
+fn headers_dict(py: Python<'_>, headers: &FiksHeaders) -> PyResult<Py<PyAny>> {
+    let d = PyDict::new(py);
+    for (name, value) in headers.iter() {
+        d.set_item(PyString::intern(py, name), value)?;
+    }
+    Ok(d.into_any().unbind())
+}
+
+/// `fiks_integrasjon._aio.wait(starter)`: the awaitable of a call that `starter(completions,
+/// id)` starts on the library thread (see [`crate::aio`]). The awaitable holds the Python
+/// `Client` (as a bound method would: `await Client(...).headers_async()` works) and starts the
+/// call when first awaited, failing with `UsageError` if the client was closed by then.
+fn awaitable<'py, T, F>(
+    slf: &Bound<'py, PyClient>,
+    start: impl Fn(&blocking::Client, Box<dyn FnOnce(fiks_integrasjon::Result<T>) + Send>) -> fiks_integrasjon::Result<Call>
+    + Send
+    + Sync
+    + 'static,
+    convert: F,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    T: Send + 'static,
+    F: Fn(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + Sync + Copy + 'static,
+{
+    static WAIT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let py = slf.py();
+    let me: Py<PyClient> = slf.clone().unbind();
+    let starter = PyCFunction::new_closure(py, None, None, move |args, _kwargs| -> PyResult<PyCall> {
+        let (completions, id): (Py<Completions>, u64) = args.extract()?;
+        let this = me.get();
+        let client = this.client()?;
+        let failure = this.provider_failure.clone();
+        let started = start(
+            &client,
+            Box::new(move |result| {
+                completions.get().push(
+                    id,
+                    Box::new(move |py| {
+                        aio::settle(py, result.map_err(|e| to_py_with(e, &failure)).and_then(|v| convert(py, v)))
+                    }),
+                );
+            }),
+        );
+        release(client);
+        Ok(PyCall { call: started.map_err(|e| this.error(e))? })
+    })?;
+    WAIT.import(py, "fiks_integrasjon._aio", "wait")?.call1((starter,))
+}
+
+/// An awaitable that is already done (a cached read: no thread hop).
+fn ready<'py>(py: Python<'py>, value: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    static READY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    READY.import(py, "fiks_integrasjon._aio", "ready")?.call1((value,))
 }
 
 /// Runs a call that may wait: `$c` is the blocking client (`&blocking::Client`) or, on the main
@@ -363,6 +420,81 @@ impl PyClient {
     fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let headers = self.fresh_headers(py)?;
         self.to_dict(py, headers)
+    }
+
+    /// `await client.headers_async()`: the three Fiks headers without blocking the event loop
+    /// and without a worker thread (asyncio, or trio through anyio). A fresh cached token is
+    /// returned at once; otherwise the fetch runs on the library thread, one for every caller.
+    fn headers_async<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let (py, this) = (slf.py(), slf.get());
+        if let Some(h) = this.cached_headers() {
+            return ready(py, this.to_dict(py, h)?.into_any());
+        }
+        this.client()?;
+        awaitable(
+            slf,
+            |c, done| c.start(|c| async move { c.headers().await }, done),
+            |py, h: Arc<FiksHeaders>| headers_dict(py, &h),
+        )
+    }
+
+    /// `await client.access_token_async(scopes=None)`: the access token without blocking the
+    /// event loop (see `headers_async`).
+    #[pyo3(signature = (scopes = None))]
+    fn access_token_async<'py>(
+        slf: &Bound<'py, Self>,
+        scopes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (py, this) = (slf.py(), slf.get());
+        let request = match scopes {
+            None => {
+                if let Some(t) = this.client.load().as_ref().and_then(|c| c.cached_token()) {
+                    return ready(py, PyString::new(py, t.access_token()).into_any());
+                }
+                None
+            }
+            Some(s) => Some(this.token_request(s)?),
+        };
+        this.client()?;
+        let to_str = |py: Python<'_>, t: Arc<Token>| Ok(PyString::new(py, t.access_token()).into_any().unbind());
+        match request {
+            None => awaitable(slf, |c, done| c.start(|c| async move { c.token().await }, done), to_str),
+            Some(r) => awaitable(
+                slf,
+                move |c, done| {
+                    let r = r.clone();
+                    c.start(|c| async move { c.token_for(&r).await }, done)
+                },
+                to_str,
+            ),
+        }
+    }
+
+    /// `await client.request_async(method, path, ...)`: `request()` without blocking the event
+    /// loop; the same arguments, rules and `Response`.
+    #[pyo3(signature = (method, path, *, json = None, data = None, content_type = None, headers = None, params = None, timeout = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn request_async<'py>(
+        slf: &Bound<'py, Self>,
+        method: &str,
+        path: &str,
+        json: Option<&Bound<'_, PyAny>>,
+        data: Option<&Bound<'_, PyAny>>,
+        content_type: Option<String>,
+        headers: Option<&Bound<'_, PyAny>>,
+        params: Option<&Bound<'_, PyAny>>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = fiks_request(slf.py(), method, path, json, data, content_type, headers, params, timeout)?;
+        slf.get().client()?;
+        awaitable(
+            slf,
+            move |c, done| {
+                let r = request.clone();
+                c.start(|c| async move { c.request(r).await }, done)
+            },
+            |py, r: fiks_integrasjon::FiksResponse| Ok(Py::new(py, PyResponse::new(r))?.into_any()),
+        )
     }
 
     /// The Fiks headers for a request to `url`; `UsageError` when they may not go there.

@@ -15,6 +15,7 @@
 //! | `Api` | `ApiError` | `error_id`, `error_code`, `error_json`, `message`, `path`, `original_path`, `timestamp`, `error`, `extra`, `body`, `body_truncated`, `integrasjon_refused`, `person_token` |
 //! | `Transport` | `TransportError` | |
 //! | `Usage` | `UsageError` | |
+//! | `Cancelled` | `CancelledError` | |
 
 use fiks_integrasjon::{ApiError, Error, ErrorKind};
 use pyo3::exceptions::PyRuntimeError;
@@ -60,6 +61,7 @@ pub(crate) fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Api => "ApiError",
         ErrorKind::Transport => "TransportError",
         ErrorKind::Usage => "UsageError",
+        ErrorKind::Cancelled => "CancelledError",
         _ => "FiksError",
     }
 }
@@ -181,6 +183,18 @@ mod tests {
     fn is_instance(v: &Bound<'_, PyAny>, class: &str) -> bool {
         let cls = v.py().import(ERRORS_MODULE).unwrap().getattr(class).unwrap();
         v.is_instance(&cls).unwrap()
+    }
+
+    #[test]
+    fn cancelled_maps_to_cancelled_error_with_its_problem() {
+        with_python(|py| {
+            for (closed, problem) in [(false, "cancelled"), (true, "client_closed")] {
+                let e = exception(py, &Error::Cancelled { client_closed: closed }).unwrap();
+                assert!(is_instance(&e, "CancelledError") && is_instance(&e, "FiksError"));
+                assert_eq!(attr::<String>(&e, "kind"), "cancelled");
+                assert_eq!(attr::<String>(&e, "problem"), problem);
+            }
+        });
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 use pyo3::prelude::*;
 
+mod aio;
 mod client;
 mod config;
 mod errors;
@@ -27,6 +28,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::PyToken>()?;
     m.add_class::<client::PyCertificateInfo>()?;
     m.add_class::<response::PyResponse>()?;
+    m.add_class::<aio::Completions>()?;
+    m.add_class::<aio::PyCall>()?;
     m.add_function(wrap_pyfunction!(errors::parse_error, m)?)?;
     m.add_function(wrap_pyfunction!(logging::_refresh_logging, m)?)?;
     logging::install(m.py());

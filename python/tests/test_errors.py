@@ -13,7 +13,7 @@ import fiks_integrasjon as fiks
 
 
 def test_hierarchy() -> None:
-    for cls in (fiks.ConfigError, fiks.CertificateError, fiks.TokenError, fiks.ApiError, fiks.TransportError, fiks.UsageError):
+    for cls in (fiks.ConfigError, fiks.CertificateError, fiks.TokenError, fiks.ApiError, fiks.TransportError, fiks.UsageError, fiks.CancelledError):
         assert issubclass(cls, fiks.FiksError)
     assert issubclass(fiks.FiksError, Exception)
 

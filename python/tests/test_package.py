@@ -33,6 +33,7 @@ def test_public_module_paths() -> None:
         fiks.ApiError,
         fiks.TransportError,
         fiks.UsageError,
+        fiks.CancelledError,
         fiks.Headers,
         fiks.RequestsAuth,
         fiks.HttpxAuth,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from ._auth import RequestsAuth
 from ._errors import (
     ApiError,
+    CancelledError,
     CertificateError,
     ConfigError,
     FiksError,
@@ -53,6 +54,7 @@ __all__ = [
     "ApiError",
     "TransportError",
     "UsageError",
+    "CancelledError",
     "__version__",
 ]
 
@@ -69,6 +71,7 @@ for _public in (
     ApiError,
     TransportError,
     UsageError,
+    CancelledError,
     parse_error,
 ):
     _public.__module__ = __name__

@@ -336,3 +336,24 @@ class UsageError(FiksError):
         **common: Unpack[_Common],
     ) -> None:
         super().__init__(message, problem=problem, status=status, **common)
+
+
+class CancelledError(FiksError):
+    """A call that ended before its answer: cancelled by its caller, or the client was closed
+    while it was pending.
+
+    ``problem`` is ``"cancelled"`` or ``"client_closed"``. Not raised by the blocking methods.
+    """
+
+    _default_kind = "cancelled"
+
+    def __init__(
+        self,
+        message: str,
+        /,
+        *,
+        problem: Optional[str] = "cancelled",
+        status: Optional[int] = None,
+        **common: Unpack[_Common],
+    ) -> None:
+        super().__init__(message, problem=problem if problem is not None else "cancelled", status=status, **common)

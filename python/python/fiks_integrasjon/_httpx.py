@@ -25,8 +25,9 @@ class HttpxAuth(httpx.Auth):
       more with a fresh one — at most once per token lifetime. A ``401`` to a token that was
       itself fetched after a ``401`` means Fiks refuses the integrasjon: that answer is
       returned as it is, and no token is fetched.
-    - In ``httpx.AsyncClient`` the event loop is never blocked: a fresh cached token is used at
-      once, and a token fetch runs in a worker thread (``anyio.to_thread``).
+    - In ``httpx.AsyncClient`` the event loop is never blocked and no worker thread is used: a
+      fresh cached token is used at once, and a token fetch runs on the library's own thread
+      (``Client.headers_async()``, under asyncio or trio).
 
     Note: httpx follows redirects outside the auth flow and, on a redirect to another origin,
     strips only ``Authorization``; keep ``follow_redirects=False`` (the default) for Fiks
@@ -79,9 +80,4 @@ class HttpxAuth(httpx.Auth):
             yield request
 
     async def _headers_async(self) -> Dict[str, str]:
-        cached = self.client._cached_headers()
-        if cached is not None:
-            return cached
-        import anyio.to_thread
-
-        return await anyio.to_thread.run_sync(self.client.headers)
+        return await self.client.headers_async()

@@ -2,7 +2,7 @@
 
 import datetime
 import os
-from typing import Any, Callable, Literal, Mapping, Optional, Sequence, Tuple, TypedDict, Union, final
+from typing import Any, Awaitable, Callable, Literal, Mapping, Optional, Sequence, Tuple, TypedDict, Union, final
 
 from typing_extensions import Self, Unpack
 
@@ -21,9 +21,20 @@ __all__ = [
     "Response",
     "parse_error",
     "_refresh_logging",
+    "_Completions",
+    "_Call",
 ]
 
 __version__: str
+
+@final
+class _Completions:
+    def __new__(cls, schedule: Callable[[Callable[[], None]], None], drain: Callable[[], None]) -> Self: ...
+    def take(self) -> list[Tuple[int, bool, Any]]: ...
+
+@final
+class _Call:
+    def cancel(self) -> None: ...
 
 @final
 class ConfigKey:
@@ -123,6 +134,25 @@ class Client:
         """The access token with its metadata."""
     def headers(self) -> dict[str, str]:
         """The Fiks headers: ``Authorization``, ``IntegrasjonId``, ``IntegrasjonPassord``."""
+    def headers_async(self) -> Awaitable[dict[str, str]]:
+        """``await``: the Fiks headers without blocking the event loop or using a worker thread
+        (asyncio, or trio through anyio); a fresh cached token is returned at once."""
+    def access_token_async(self, scopes: Optional[_Scopes] = None) -> Awaitable[str]:
+        """``await``: the access token without blocking the event loop (see ``headers_async``)."""
+    def request_async(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: Optional[Union[bytes, bytearray, str]] = None,
+        content_type: Optional[str] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        params: Optional[_Params] = None,
+        timeout: Optional[float] = None,
+    ) -> Awaitable[Response]:
+        """``await``: ``request()`` without blocking the event loop; the same arguments, rules,
+        ``Response`` and exceptions. Cancelling the awaiting task cancels the call."""
     def headers_for(self, url: str) -> dict[str, str]:
         """The Fiks headers for a request to ``url``; ``UsageError`` when they may not go there."""
     def may_send_headers(self, url: str) -> bool:

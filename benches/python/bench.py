@@ -14,7 +14,10 @@ threads, caches and garbage cannot leak into the next. Times are taken with
 - threads: N threads call ``headers()`` for a few seconds while the mock issues tokens that
   live 1 s; every single read is timed; the mock's counters give the token requests;
 - ``import fiks_integrasjon``: timed inside ~10 fresh interpreters (median);
-- RSS (VmRSS): a fresh interpreter before the import, after it, and after a client fetched a token.
+- RSS (VmRSS): a fresh interpreter before the import, after it, and after a client fetched a token;
+- awaitables: N concurrent ``await client.headers_async()`` while the mock holds the token
+  answer back (a 10 ms heartbeat on the same loop gives the worst loop lag; ``/proc/self/task``
+  the threads created), then cached ``await client.headers_async()`` per call, batched.
 
 Writes one JSON object with the keys benches/report.py reads. Asserts no timings.
 """
@@ -217,6 +220,74 @@ def import_ms(statement: str, runs: int) -> float:
 
 # ---------------------------------------------------------------- driver
 
+def os_threads() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+def worker_async(config: str, base_url: str, callers: int, delay_ms: int, quick: bool) -> Dict[str, Any]:
+    """``callers`` concurrent ``await client.headers_async()`` while the token takes
+    ``delay_ms``: the worst lateness of a 10 ms heartbeat on the same loop, the OS threads the
+    process gained meanwhile, the token requests; then cached ``headers_async()`` per call."""
+    import asyncio
+
+    client = make_client("ours", config)
+    client.access_token()  # warm-up: the library thread and the connection exist from here on
+    client.clear_cache()
+    control(base_url, "token-delay", {"ms": delay_ms})
+    before = control(base_url, "counters")["token_requests"]
+    pc = time.perf_counter_ns
+
+    async def cold() -> Dict[str, Any]:
+        threads_before = os_threads()
+        worst_late = [0]
+        most_threads = [threads_before]
+        done = [False]
+
+        async def heartbeat() -> None:
+            while not done[0]:
+                t0 = pc()
+                await asyncio.sleep(0.01)
+                worst_late[0] = max(worst_late[0], pc() - t0 - 10_000_000)
+                most_threads[0] = max(most_threads[0], os_threads())
+
+        beat = asyncio.ensure_future(heartbeat())
+        await asyncio.sleep(0.05)  # the heartbeat runs before the callers start
+        t0 = pc()
+        results = await asyncio.gather(*(client.headers_async() for _ in range(callers)))
+        all_done = pc() - t0
+        done[0] = True
+        await beat
+        assert len({r["Authorization"] for r in results}) == 1
+        return {
+            "callers": callers,
+            "token_delay_ms": delay_ms,
+            "all_done_ms": all_done / 1e6,
+            "loop_worst_late_ms": worst_late[0] / 1e6,
+            "threads_created": most_threads[0] - threads_before,
+        }
+
+    out: Dict[str, Any] = {"async_cold": asyncio.run(cold())}
+    out["async_cold"]["token_requests"] = control(base_url, "counters")["token_requests"] - before
+    control(base_url, "token-delay", {"ms": 0})
+
+    batches, per_batch = (20, 200) if quick else (300, 1000)
+
+    async def cached() -> Dict[str, float]:
+        await client.headers_async()
+        for _ in range(per_batch * 5):  # warm-up
+            await client.headers_async()
+        per_call = []
+        for _ in range(batches):
+            t0 = pc()
+            for _ in range(per_batch):
+                await client.headers_async()
+            per_call.append((pc() - t0) / per_batch)
+        return summary(per_call)
+
+    out["cached_headers_async"] = asyncio.run(cached())
+    return out
+
+
 def run_worker(*args: str) -> Any:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", *args]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd="/tmp", timeout=900)
@@ -245,6 +316,8 @@ def main() -> None:
             res = worker_micro(rest[0], rest[1], rest[2] == "1")
         elif kind == "threads":
             res = worker_threads(rest[0], rest[1], rest[2], int(rest[3]), float(rest[4]), int(rest[5]))
+        elif kind == "async":
+            res = worker_async(rest[0], rest[1], int(rest[2]), int(rest[3]), rest[4] == "1")
         elif kind == "rss":
             res = worker_rss(rest[0], rest[1])
         else:
@@ -285,6 +358,19 @@ def main() -> None:
                       f"seen={row['distinct_tokens_seen']:<3} p50 {fmt(row['p50_ns'])} p99 {fmt(row['p99_ns'])} "
                       f"max {fmt(row['max_ns'])}", flush=True)
         out["threads" if impl == "ours" else "baseline_threads"] = rows
+    control(base_url, "reset")
+
+    # 9: awaitables: many callers while the token is slow, and the cached read.
+    callers, delay_ms = (100, 300) if quick else (1000, 3000)
+    control(base_url, "reset")
+    control(base_url, "token-lifetime", {"secs": 3600})
+    res = run_worker("async", config, base_url, str(callers), str(delay_ms), "1" if quick else "0")
+    out.update(res)
+    c = res["async_cold"]
+    print(f"python async {c['callers']} callers, token after {c['token_delay_ms']} ms: all done {c['all_done_ms']:.0f} ms, "
+          f"loop worst late {c['loop_worst_late_ms']:.1f} ms, threads created {c['threads_created']}, "
+          f"token requests {c['token_requests']}; cached headers_async {fmt(res['cached_headers_async']['median_ns'])}",
+          flush=True)
     control(base_url, "reset")
 
     # 7: import time, wheel size, RSS.

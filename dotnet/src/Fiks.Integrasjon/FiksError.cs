@@ -34,7 +34,7 @@ namespace Fiks.Integrasjon
         {
             _info = info;
             _description = info.Message;
-            Status = info.HttpStatus == 0 ? (int?)null : info.HttpStatus;
+            Status = info.HttpStatus;
             Error = info.Reason;
             ErrorId = info.ErrorId;
             ErrorCode = info.ErrorCode;

@@ -114,10 +114,15 @@ namespace Fiks.Integrasjon
         /// <summary>The configuration key the error is about (<c>issuer</c>, <c>certificate_password</c>, …), or null.</summary>
         public string ConfigKey { get; private set; }
 
-        /// <summary>The HTTP status of the answer that failed (Maskinporten's for a <see cref="FiksTokenException"/>,
-        /// the Fiks API's for a <see cref="FiksApiException"/>, an unusable answer's for a
-        /// <see cref="FiksTransportException"/>), or 0 when there was none.</summary>
-        public int HttpStatus { get; internal set; }
+        /// <summary>
+        /// The HTTP status of the answer that failed — Maskinporten's for a <see cref="FiksTokenException"/>, the Fiks
+        /// API's for a <see cref="FiksApiException"/>, an unusable answer's for a <see cref="FiksTransportException"/> —
+        /// or null when no HTTP answer was involved: configuration, certificate, usage and cancelled errors, a
+        /// connection that failed or timed out before an answer, a person-token callback that failed. The same
+        /// <c>int?</c> on every exception type (C's <c>fiks_error_http_status</c> gives 0 for none; Python's
+        /// <c>status</c> is <c>None</c>).
+        /// </summary>
+        public int? HttpStatus { get; private set; }
 
         /// <summary>Whether trying again later may succeed (a connect failure, a timeout, HTTP 429, 500, 502, 503
         /// or 504): the rule the library itself retries by. False for an exception made by hand.</summary>
@@ -148,6 +153,12 @@ namespace Fiks.Integrasjon
             IsTransient = info.IsTransient;
             RetryAfter = info.RetryAfter;
             _responseHeaders = info.Headers ?? HeaderDictionary.Empty;
+        }
+
+        /// <summary>Sets <see cref="HttpStatus"/> from a constructor argument: 0 (C's value for none) is null.</summary>
+        internal void SetHttpStatus(int? httpStatus)
+        {
+            HttpStatus = httpStatus == 0 ? null : httpStatus;
         }
 
         private static string NativeKindName(FiksErrorKind kind)
@@ -203,7 +214,8 @@ namespace Fiks.Integrasjon
     /// No access token could be had: Maskinporten refused the token request (the fields are those of its OAuth
     /// error answer, <see cref="FiksException.HttpStatus"/> its status), or, in person mode, the callback that gives
     /// the citizen's token failed (<see cref="FiksException.Problem"/> <c>person_token_provider</c>; Maskinporten was
-    /// not asked and the fields are null).
+    /// not asked and the fields, <see cref="FiksException.HttpStatus"/> included, are null). A Maskinporten that
+    /// could not be reached, or whose answer could not be read, is a <see cref="FiksTransportException"/>.
     /// </summary>
     public class FiksTokenException : FiksException
     {
@@ -212,11 +224,12 @@ namespace Fiks.Integrasjon
         {
         }
 
-        /// <summary>Creates the exception with the fields of Maskinporten's answer.</summary>
-        public FiksTokenException(string message, int httpStatus, string oauthError, string description, string maskinportenCode)
+        /// <summary>Creates the exception with the fields of Maskinporten's answer: its HTTP status (null, or 0, for
+        /// none), the OAuth <c>error</c> and <c>error_description</c>, and the Maskinporten code.</summary>
+        public FiksTokenException(string message, int? httpStatus, string oauthError, string description, string maskinportenCode)
             : base(FiksErrorKind.Token, message, null)
         {
-            HttpStatus = httpStatus;
+            SetHttpStatus(httpStatus);
             OAuthError = oauthError;
             Description = description;
             MaskinportenCode = maskinportenCode;
@@ -251,7 +264,7 @@ namespace Fiks.Integrasjon
         public FiksApiException(string message, FiksError error) : base(FiksErrorKind.Api, message, null)
         {
             _error = error;
-            HttpStatus = error == null ? 0 : error.Status.GetValueOrDefault();
+            SetHttpStatus(error == null ? null : error.Status);
         }
 
         /// <summary>The Fiks <c>errorId</c> (a UUID): quote it to KS support.</summary>
@@ -294,7 +307,7 @@ namespace Fiks.Integrasjon
     /// <summary>Connecting, TLS, a timeout, or an answer that could not be read; <see cref="FiksException.Problem"/>
     /// says which (<c>connect</c>, <c>tls</c>, <c>timeout</c>, <c>invalid_response</c>, <c>too_large</c> — an answer
     /// over <see cref="FiksClientOptions.MaxResponseBytes"/> —, <c>other</c>) and
-    /// <see cref="FiksException.HttpStatus"/> is the status of an unusable answer (garbage, an HTML page), else 0.</summary>
+    /// <see cref="FiksException.HttpStatus"/> is the status of an unusable answer (garbage, an HTML page), else null.</summary>
     public class FiksTransportException : FiksException
     {
         /// <summary>Creates the exception.</summary>
@@ -302,10 +315,10 @@ namespace Fiks.Integrasjon
         {
         }
 
-        /// <summary>Creates the exception with the HTTP status of an unusable answer (null or 0 for none).</summary>
+        /// <summary>Creates the exception with the HTTP status of an unusable answer (null, or 0, for none).</summary>
         public FiksTransportException(string message, int? httpStatus) : base(FiksErrorKind.Transport, message, null)
         {
-            HttpStatus = httpStatus.GetValueOrDefault();
+            SetHttpStatus(httpStatus);
         }
 
         /// <summary>Creates the exception with its cause.</summary>

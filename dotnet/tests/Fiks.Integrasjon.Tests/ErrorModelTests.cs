@@ -38,7 +38,7 @@ namespace Fiks.Integrasjon.Tests
             Assert.Equal("wrong_password", e.Problem, "Problem");
             Assert.Equal("certificate_password", e.ConfigKey, "ConfigKey");
             Assert.Contains("certificate_password", e.Hint, "Hint");
-            Assert.Equal(0, e.HttpStatus, "HttpStatus");
+            Assert.Null(e.HttpStatus, "HttpStatus (no HTTP answer)");
             Assert.False(e.IsTransient, "IsTransient");
             Assert.Null(e.RetryAfter, "RetryAfter");
             Assert.Equal(0, e.ResponseHeaders.Count, "ResponseHeaders.Count");
@@ -59,6 +59,7 @@ namespace Fiks.Integrasjon.Tests
             Assert.Equal("certificate", e.ConfigKey, "ConfigKey");
             Assert.Contains("renew", e.Hint, "Hint");
             Assert.Contains("expired", e.Message, "Message");
+            Assert.Null(e.HttpStatus, "HttpStatus (no HTTP answer)");
             Assert.False(e.IsTransient, "IsTransient");
         }
 
@@ -75,7 +76,7 @@ namespace Fiks.Integrasjon.Tests
                 Assert.Equal("maskinporten_refused", e.Problem, "Problem");
                 Assert.Equal("invalid_client", e.OAuthError, "OAuthError");
                 Assert.Equal("MP-100", e.MaskinportenCode, "MaskinportenCode");
-                Assert.True(e.HttpStatus >= 400 && e.HttpStatus < 500, "HttpStatus " + e.HttpStatus);
+                Assert.True(e.HttpStatus.HasValue && e.HttpStatus >= 400 && e.HttpStatus < 500, "HttpStatus <" + e.HttpStatus + ">: Maskinporten's 4xx");
                 Assert.False(e.IsTransient, "IsTransient");
                 Assert.Null(e.ConfigKey, "ConfigKey");
             }
@@ -93,7 +94,7 @@ namespace Fiks.Integrasjon.Tests
                 FiksTransportException e = Assert.Throws<FiksTransportException>(() => client.Send("GET", "/echo"));
                 Whole(e, "transport");
                 Assert.Equal("timeout", e.Problem, "Problem");
-                Assert.Equal(0, e.HttpStatus, "HttpStatus");
+                Assert.Null(e.HttpStatus, "HttpStatus (no answer before the timeout)");
                 Assert.True(e.IsTransient, "IsTransient");
                 Assert.Contains("timeout_seconds", e.Hint, "Hint");
                 Assert.Null(e.RetryAfter, "RetryAfter");
@@ -192,6 +193,7 @@ namespace Fiks.Integrasjon.Tests
             FiksConfigurationException e = Assert.Throws<FiksConfigurationException>(() => new FiksClient(options).Dispose());
             Whole(e, "config");
             Assert.Equal("issuer", e.ConfigKey, "ConfigKey");
+            Assert.Null(e.HttpStatus, "HttpStatus (no HTTP answer)");
             Assert.Null(e.Problem, "Problem");
             Assert.False(e.IsTransient, "IsTransient");
         }

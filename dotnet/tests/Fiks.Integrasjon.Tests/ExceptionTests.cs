@@ -1,7 +1,12 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
+using System.Reflection;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
 using System.Threading.Tasks;
+using Fiks.Integrasjon.Native;
 using Fiks.Integrasjon.Testing;
 
 namespace Fiks.Integrasjon.Tests
@@ -116,7 +121,7 @@ namespace Fiks.Integrasjon.Tests
             {
                 FiksTransportException e = Assert.Throws<FiksTransportException>(() => client.GetAccessToken());
                 Assert.Equal(FiksErrorKind.Transport, e.Kind, "Kind");
-                Assert.Equal(0, e.HttpStatus, "HttpStatus");
+                Assert.Null(e.HttpStatus, "HttpStatus (no answer: nothing listens)");
                 Assert.Equal("connect", e.Problem, "Problem");
                 Assert.True(e.IsTransient, "IsTransient");
                 NoSecrets(e);
@@ -160,6 +165,7 @@ namespace Fiks.Integrasjon.Tests
             options.Issuer = null;
             FiksConfigurationException e = Assert.Throws<FiksConfigurationException>(() => new FiksClient(options).Dispose());
             Assert.Equal(FiksErrorKind.Configuration, e.Kind, "Kind");
+            Assert.Null(e.HttpStatus, "HttpStatus of a configuration error");
             Assert.Contains("issuer", e.Message);
 
             options = M.Options();
@@ -229,6 +235,48 @@ namespace Fiks.Integrasjon.Tests
             Assert.Throws<FiksConfigurationException>(() => new FiksClient(options).Dispose());
         }
 
+        /// <summary>FiksStatus (NativeMethods.cs) and FiksErrorKind are copied by hand from the C enum fiks_status.</summary>
+        [Test(Offline = true)]
+        public void FiksStatusAndFiksErrorKindMatchTheHeader()
+        {
+            string header = LogTests.FindHeader();
+            var values = new Dictionary<string, int>();
+            foreach (Match m in Regex.Matches(File.ReadAllText(header), @"\b(FIKS_OK|FIKS_ERROR_[A-Z_]+)\s*=\s*(\d+)"))
+            {
+                values[m.Groups[1].Value] = int.Parse(m.Groups[2].Value);
+            }
+            string[] names = Enum.GetNames(typeof(FiksStatus));
+            Assert.Equal(values.Count, names.Length, "FiksStatus members against the fiks_status values in " + header);
+            foreach (string name in names)
+            {
+                string c = name == "Ok" ? "FIKS_OK" : "FIKS_ERROR_" + Regex.Replace(name, "(?<=[a-z])(?=[A-Z])", "_").ToUpperInvariant();
+                int value;
+                Assert.True(values.TryGetValue(c, out value), c + " in the header");
+                var status = (FiksStatus)Enum.Parse(typeof(FiksStatus), name);
+                Assert.Equal(value, (int)status, "FiksStatus." + name);
+                if (status != FiksStatus.Ok)
+                {
+                    Assert.Equal(value, (int)NativeErrorInfo.KindOf(status), "FiksErrorKind for " + c);
+                }
+            }
+            Assert.Equal(names.Length - 1, Enum.GetNames(typeof(FiksErrorKind)).Length, "FiksErrorKind members (every error status)");
+        }
+
+        [Test(Offline = true)]
+        public void EveryExceptionTypeHasTheOneNullableHttpStatus()
+        {
+            Type[] family = typeof(FiksException).Assembly.GetExportedTypes().Where(t => typeof(FiksException).IsAssignableFrom(t)).ToArray();
+            Assert.True(family.Length >= 6, "the exception family: " + string.Join(", ", family.Select(t => t.Name)));
+            foreach (Type t in family)
+            {
+                PropertyInfo p = t.GetProperty("HttpStatus", BindingFlags.Public | BindingFlags.Instance);
+                Assert.NotNull(p, t.Name + ".HttpStatus");
+                Assert.Equal(typeof(int?), p.PropertyType, t.Name + ".HttpStatus type");
+                Assert.Equal(typeof(FiksException), p.DeclaringType, t.Name + ".HttpStatus declared by");
+                Assert.True(p.GetSetMethod() == null, t.Name + ".HttpStatus has a public setter");
+            }
+        }
+
         [Test(Offline = true)]
         public void ExceptionsCanBeMadeByHand()
         {
@@ -243,8 +291,15 @@ namespace Fiks.Integrasjon.Tests
             Assert.Equal(FiksErrorKind.Api, new FiksApiException("x").Kind, "api");
             Assert.Null(new FiksApiException("x").ErrorId, "ErrorId without a body");
             Assert.Equal(503, new FiksTransportException("x", 503).HttpStatus, "transport HttpStatus");
-            Assert.Equal(0, new FiksTransportException("x", (int?)null).HttpStatus, "transport without a status");
-            Assert.Equal(0, new FiksConfigurationException("x").HttpStatus, "HttpStatus of a hand-made exception");
+            Assert.Null(new FiksTransportException("x", (int?)null).HttpStatus, "transport without a status");
+            Assert.Null(new FiksTransportException("x", 0).HttpStatus, "transport with C's 0 for none");
+            Assert.Null(new FiksTokenException("x", null, "invalid_client", null, null).HttpStatus, "token without a status");
+            Assert.Null(new FiksTokenException("x", 0, null, null, null).HttpStatus, "token with C's 0 for none");
+            Assert.Null(new FiksTokenException("x").HttpStatus, "token, message only");
+            Assert.Null(new FiksApiException("x").HttpStatus, "api without a body");
+            Assert.Null(new FiksApiException("x", null).HttpStatus, "api with a null FiksError");
+            Assert.Null(new FiksConfigurationException("x").HttpStatus, "HttpStatus of a hand-made exception");
+            Assert.Null(new FiksException(FiksErrorKind.Cancelled, "x").HttpStatus, "HttpStatus of a hand-made cancelled exception");
             Assert.True(new FiksTransportException("x") is FiksException, "one family");
 
             // The model of a hand-made exception: the kind's name from the native library, nothing else.

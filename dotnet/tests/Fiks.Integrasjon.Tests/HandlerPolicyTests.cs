@@ -155,6 +155,7 @@ namespace Fiks.Integrasjon.Tests
                         var refused = failure as FiksException;
                         Assert.NotNull(refused, "an inner handler that follows redirects is refused (got " + failure + ")");
                         Assert.Equal(FiksErrorKind.Usage, refused.Kind, "Kind");
+                        Assert.Null(refused.HttpStatus, "HttpStatus of a usage error");
                         Assert.Contains("AllowAutoRedirect = false", refused.Message, "the message says what to do");
                         Assert.Equal(0, fiks.Requests.Count + landing.Requests.Count, "requests sent through a refused handler");
                     }

@@ -182,6 +182,7 @@ namespace Fiks.Integrasjon.Tests
                 {
                     FiksTokenException e = await Assert.ThrowsAsync<FiksTokenException>(() => http.GetAsync(M.FiksBaseUrl + "/echo"));
                     Assert.Equal("invalid_grant", e.OAuthError, "OAuthError");
+                    Assert.Equal(400, e.HttpStatus, "HttpStatus of the token endpoint's answer");
                     Assert.Equal(0, recorder.Requests.Count, "requests sent without a token");
                 }
             }

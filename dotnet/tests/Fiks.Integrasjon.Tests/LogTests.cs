@@ -300,7 +300,7 @@ namespace Fiks.Integrasjon.Tests
         }
 
         /// <summary>bindings/c/fiks_integrasjon.h, from the working directory or the test assembly upwards.</summary>
-        private static string FindHeader()
+        internal static string FindHeader()
         {
             foreach (string start in new[] { Directory.GetCurrentDirectory(), AppDomain.CurrentDomain.BaseDirectory })
             {

@@ -55,6 +55,7 @@ namespace Fiks.Integrasjon.Tests
                 {
                     FiksException e = Assert.Throws<FiksException>(() => client.Send("GET", "/echo", timeout: t), "timeout " + t);
                     Assert.Equal(FiksErrorKind.InvalidArgument, e.Kind, "Kind for " + t);
+                    Assert.Null(e.HttpStatus, "HttpStatus for " + t);
                 }
                 Assert.Equal(200, client.Send("GET", "/echo", timeout: TimeSpan.FromSeconds(30)).StatusCode, "a valid timeout");
             }
@@ -107,6 +108,7 @@ namespace Fiks.Integrasjon.Tests
             {
                 FiksException e = Assert.Throws<FiksException>(() => client.Send("GET", other.BaseUrl + "/fiks/echo"), "another origin");
                 Assert.Equal(FiksErrorKind.Usage, e.Kind, "Kind");
+                Assert.Null(e.HttpStatus, "HttpStatus of a usage error");
                 Assert.Equal(0, other.Requests.Count, "requests at the other origin");
                 Assert.Equal(200, client.Send("GET", M.FiksBaseUrl + "/echo").StatusCode, "a full URL under fiks_base_url");
             }

@@ -4,7 +4,7 @@
 // Usage: FiksErrors.exe NAME CONFIG.toml PATH [NAME CONFIG.toml PATH ...]
 //   For each triple: prints "== NAME", builds a client from CONFIG.toml (FiksClient.FromFile), sends GET PATH
 //   (FiksClient.Send) and prints "ok <status>", or, for a FiksException, these 11 lines ("-" for an absent
-//   text, 0 for an absent status):
+//   text; 0 for an absent status, i.e. a null HttpStatus, as C's fiks_error_http_status and the Python script print it):
 //     kind, problem, http_status, config_key, oauth_error, mp_code, error_id, retry_after, transient, hint, message
 //   Exits 0 when every triple was handled (the errors are the expected output), 2 for wrong arguments.
 //
@@ -60,7 +60,7 @@ internal static class FiksErrors
         e.ResponseHeaders.TryGetValue("Retry-After", out retryAfter);
         output.WriteLine("kind: " + Text(e.KindName));
         output.WriteLine("problem: " + Text(e.Problem));
-        output.WriteLine("http_status: " + e.HttpStatus);
+        output.WriteLine("http_status: " + (e.HttpStatus ?? 0));
         output.WriteLine("config_key: " + Text(e.ConfigKey));
         output.WriteLine("oauth_error: " + Text(token == null ? null : token.OAuthError));
         output.WriteLine("mp_code: " + Text(token == null ? null : token.MaskinportenCode));

@@ -21,7 +21,8 @@ namespace Fiks.Integrasjon.Native
         internal bool IsTransient;
         internal TimeSpan? RetryAfter;
         internal HeaderDictionary Headers = HeaderDictionary.Empty;
-        internal int HttpStatus;
+        /// <summary>The status of the answer that failed, or null: the C ABI's 0 means there was none.</summary>
+        internal int? HttpStatus;
         internal string ErrorId;
         internal string ErrorCode;
         internal string ErrorJson;
@@ -64,7 +65,8 @@ namespace Fiks.Integrasjon.Native
                     : TimeSpan.FromTicks((long)retryMs * TimeSpan.TicksPerMillisecond);
             }
             info.Headers = ReadHeaders(error);
-            info.HttpStatus = NativeMethods.fiks_error_http_status(error);
+            ushort httpStatus = NativeMethods.fiks_error_http_status(error);
+            info.HttpStatus = httpStatus == 0 ? (int?)null : httpStatus;
             info.ErrorId = Utf8.FromNative(NativeMethods.fiks_error_id(error));
             info.ErrorCode = Utf8.FromNative(NativeMethods.fiks_error_code(error));
             info.ErrorJson = Utf8.FromNative(NativeMethods.fiks_error_json(error));

@@ -123,15 +123,29 @@ impl Drop for Live {
 }
 
 /// A blocking client. `Send + Sync`: share one between threads (it is designed for that).
+///
+/// [`Client::for_integrasjon`], [`Client::for_integrasjon_named`] and [`Client::as_person`]
+/// derive clients that share this one's runtime thread, certificate, token cache and HTTP
+/// pool; each keeps them alive, so a derived client stays usable after its parent is dropped.
 pub struct Client {
+    shared: Arc<Shared>,
+    speaker: Arc<crate::speaker::Speaker>,
+}
+
+/// What a client and the clients derived from it share.
+struct Shared {
     live: ArcSwap<Live>,
     config: Config,
-    rebuild_after_fork: bool,
+    rebuild_after_fork: AtomicBool,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("blocking::Client").field("config", &self.config).finish_non_exhaustive()
+        let mut d = f.debug_struct("blocking::Client");
+        if !self.speaker.root {
+            d.field("integrasjon_id", &self.integrasjon_id()).field("person", &self.speaker.is_person());
+        }
+        d.field("config", &self.shared.config).finish_non_exhaustive()
     }
 }
 
@@ -250,42 +264,90 @@ impl Client {
     /// Builds the client and its runtime; certificate problems are raised here.
     pub fn new(config: Config) -> Result<Client> {
         let live = Live::build(config.clone())?;
-        Ok(Client { live: ArcSwap::from_pointee(live), config, rebuild_after_fork: false })
+        let speaker = live.client().speaker.clone();
+        let shared = Shared { live: ArcSwap::from_pointee(live), config, rebuild_after_fork: AtomicBool::new(false) };
+        Ok(Client { shared: Arc::new(shared), speaker })
+    }
+
+    fn derived(&self, client: crate::Client) -> Client {
+        Client { shared: self.shared.clone(), speaker: client.speaker }
+    }
+
+    /// This client speaking as another integrasjon (see [`crate::Client::for_integrasjon`]):
+    /// no certificate load, no thread, no token request of its own.
+    pub fn for_integrasjon(&self, integrasjon_id: &str, integrasjon_passord: &str) -> Result<Client> {
+        Ok(self.derived(self.bound().for_integrasjon(integrasjon_id, integrasjon_passord)?))
+    }
+
+    /// Like [`Client::for_integrasjon`] with a `[integrasjoner.NAME]` of the configuration.
+    pub fn for_integrasjon_named(&self, name: &str) -> Result<Client> {
+        Ok(self.derived(self.bound().for_integrasjon_named(name)?))
+    }
+
+    /// This client speaking for a citizen with this ID-porten token (see
+    /// [`crate::Client::as_person`]).
+    pub fn as_person(&self, person_token: &str) -> Result<Client> {
+        Ok(self.derived(self.bound().as_person(person_token)?))
+    }
+
+    /// The integrasjon id this client sends.
+    pub fn integrasjon_id(&self) -> Option<&str> {
+        self.speaker.integrasjon.as_ref().map(|i| i.id.as_str())
+    }
+
+    /// Whether this client speaks for a citizen.
+    pub fn is_person(&self) -> bool {
+        self.speaker.is_person()
+    }
+
+    /// The Fiks IO AMQP login (see [`crate::Client::fiks_io_credentials`]).
+    pub fn fiks_io_credentials(&self) -> Result<crate::FiksIoCredentials> {
+        self.block_on(|c| async move { c.fiks_io_credentials().await })?
+    }
+
+    /// The async client of this process with this client's speaker.
+    fn bound(&self) -> crate::Client {
+        self.bind(self.shared.live.load().client())
+    }
+
+    fn bind(&self, c: &crate::Client) -> crate::Client {
+        crate::Client { inner: c.inner.clone(), speaker: self.speaker.clone() }
     }
 
     /// Opts in to rebuilding the runtime and HTTP pool (and reloading the certificate) on the
     /// first waiting call in a forked child, instead of returning [`Error::Usage`] there.
-    pub fn rebuild_after_fork(mut self, rebuild: bool) -> Client {
-        self.rebuild_after_fork = rebuild;
+    /// The setting is shared with the clients derived from this one.
+    pub fn rebuild_after_fork(self, rebuild: bool) -> Client {
+        self.shared.rebuild_after_fork.store(rebuild, Ordering::Relaxed);
         self
     }
 
     /// The runtime of this process: the current one, or (after a fork, when opted in) a new one.
     fn live(&self) -> Result<Arc<Live>> {
-        let live = self.live.load_full();
+        let live = self.shared.live.load_full();
         if live.same_process() {
             return Ok(live);
         }
-        if !self.rebuild_after_fork {
+        if !self.shared.rebuild_after_fork.load(Ordering::Relaxed) {
             return Err(Error::usage(
                 "this client was created in another process (before fork()); create a new client in this process",
             ));
         }
         tracing::debug!("rebuilding the client's runtime in a forked child");
-        let fresh = Arc::new(Live::build(self.config.clone())?);
-        let before = self.live.compare_and_swap(&live, fresh.clone());
+        let fresh = Arc::new(Live::build(self.shared.config.clone())?);
+        let before = self.shared.live.compare_and_swap(&live, fresh.clone());
         if Arc::ptr_eq(&before, &live) {
             Ok(fresh)
         } else {
             // Another thread rebuilt it first: use theirs (ours is dropped in this process).
-            Ok(self.live.load_full())
+            Ok(self.shared.live.load_full())
         }
     }
 
     fn block_on<F: Future>(&self, f: impl FnOnce(crate::Client) -> F) -> Result<F::Output> {
         let live = self.live()?;
         refuse_inside_runtime()?;
-        let fut = f(live.client().clone());
+        let fut = f(self.bind(live.client()));
         // The future runs on this (the caller's) thread, where a TLS handshake may write.
         let _no_sigpipe = crate::signals::SigpipeGuard::new();
         Ok(live.runtime()?.block_on(fut))
@@ -300,7 +362,7 @@ impl Client {
     {
         let live = self.live()?;
         let (tx, rx) = mpsc::sync_channel(1);
-        let fut = f(live.client().clone());
+        let fut = f(self.bind(live.client()));
         let task = live.runtime()?.spawn(async move {
             let _ = tx.send(fut.await);
         });
@@ -330,7 +392,7 @@ impl Client {
         let by_caller = Arc::new(AtomicBool::new(false));
         let completion =
             Completion { done: Some(done), by_caller: by_caller.clone(), _result: std::marker::PhantomData };
-        let fut = f(live.client().clone());
+        let fut = f(self.bind(live.client()));
         let task = runtime.spawn(async move {
             let completion = completion;
             let result = fut.await;
@@ -347,7 +409,7 @@ impl Client {
     /// The access token for the configured scopes.
     #[inline]
     pub fn token(&self) -> Result<Arc<Token>> {
-        if let Some(t) = self.live.load().client().cached_token() {
+        if let Some(t) = self.shared.live.load().client().inner.cached_token(&self.speaker) {
             return Ok(t);
         }
         self.block_on(|c| async move { c.token().await })?
@@ -367,7 +429,7 @@ impl Client {
     /// The three Fiks headers.
     #[inline]
     pub fn headers(&self) -> Result<Arc<FiksHeaders>> {
-        if let Some(h) = self.live.load().client().cached_headers() {
+        if let Some(h) = self.shared.live.load().client().inner.cached_headers(&self.speaker) {
             return Ok(h);
         }
         self.block_on(|c| async move { c.headers().await })?
@@ -377,36 +439,36 @@ impl Client {
     /// `Arc` of the headers (what bindings call before deciding to wait).
     #[inline]
     pub fn cached_headers(&self) -> Option<Arc<FiksHeaders>> {
-        self.live.load().client().cached_headers()
+        self.shared.live.load().client().inner.cached_headers(&self.speaker)
     }
 
     /// The cached token when it is fresh; never waits, never does I/O.
     #[inline]
     pub fn cached_token(&self) -> Option<Arc<Token>> {
-        self.live.load().client().cached_token()
+        self.shared.live.load().client().inner.cached_token(&self.speaker)
     }
 
     /// Whether a redirect from `from` to `to` may keep the Fiks headers (the core's rule: the
     /// same origin, and `to` allowed); `false` when either does not parse.
     pub fn redirect_keeps_headers(&self, from: &str, to: &str) -> bool {
-        self.live.load().client().origins().redirect_keeps_headers_str(from, to)
+        self.shared.live.load().client().origins().redirect_keeps_headers_str(from, to)
     }
 
     /// The Fiks headers for a request to `url`, or [`Error::Usage`] when they may not go there
     /// (see [`crate::FiksOrigins`]).
     pub fn headers_for(&self, url: &str) -> Result<Arc<FiksHeaders>> {
-        self.live.load().client().check_url(url)?;
+        self.shared.live.load().client().check_url(url)?;
         self.headers()
     }
 
     /// `Ok` when the Fiks headers may be sent to `url`, otherwise [`Error::Usage`] saying why.
     pub fn check_url(&self, url: &str) -> Result<()> {
-        self.live.load().client().check_url(url).map(drop)
+        self.shared.live.load().client().check_url(url).map(drop)
     }
 
     /// Whether the Fiks headers may be sent to `url`.
     pub fn may_send_headers(&self, url: &str) -> bool {
-        self.live.load().client().may_send_headers(url)
+        self.shared.live.load().client().may_send_headers(url)
     }
 
     /// Sends a request to the Fiks API (see [`crate::Client::request`]).
@@ -416,47 +478,47 @@ impl Client {
 
     /// Builds a grant without sending it (diagnostics).
     pub fn grant(&self) -> Result<Grant> {
-        self.live.load().client().grant()
+        self.shared.live.load().client().grant()
     }
 
     /// The certificate in use.
     pub fn certificate(&self) -> Option<CertificateInfo> {
-        self.live.load().client().certificate().cloned()
+        self.shared.live.load().client().certificate().cloned()
     }
 
     /// The configuration.
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.shared.config
     }
 
     /// Counters of token traffic.
     pub fn stats(&self) -> ClientStats {
-        self.live.load().client().stats()
+        self.shared.live.load().client().stats()
     }
 
     /// The URL a request path resolves to (see [`crate::Client::url`]).
     pub fn url(&self, path: &str) -> Result<url::Url> {
-        self.live.load().client().url(path)
+        self.shared.live.load().client().url(path)
     }
 
     /// After a 401 to `token`: evicts it at most once per token lifetime (see
     /// [`crate::Client::evict`]); `true` when a retry may get a different token.
     pub fn evict(&self, token: &Arc<Token>) -> bool {
-        self.live.load().client().evict(token)
+        self.bound().evict(token)
     }
 
     /// Like [`Client::evict`] for a token held as text (see [`crate::Client::evict_access_token`]).
     pub fn evict_access_token(&self, token: &str) -> bool {
-        self.live.load().client().evict_access_token(token)
+        self.bound().evict_access_token(token)
     }
 
     /// Forgets cached tokens.
     pub fn clear_cache(&self) {
-        self.live.load().client().clear_cache()
+        self.shared.live.load().client().clear_cache()
     }
 
     /// The async client inside (shares the cache and the pool).
     pub fn async_client(&self) -> crate::Client {
-        self.live.load().client().clone()
+        self.bound()
     }
 }

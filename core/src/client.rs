@@ -21,6 +21,7 @@ use crate::grant::{Grant, GrantSigner, TokenRequest};
 use crate::headers::FiksHeaders;
 use crate::origin::FiksOrigins;
 use crate::retry::RetryPolicy;
+use crate::speaker::{Auth, Speaker};
 use crate::token::Token;
 
 /// Counters a client keeps about its own work.
@@ -45,14 +46,57 @@ pub struct ClientStats {
 /// println!("{} {}", answer.status, answer.text());
 /// # Ok(()) }
 /// ```
+///
+/// One client holds one Maskinporten identity; [`Client::for_integrasjon`],
+/// [`Client::for_integrasjon_named`] and [`Client::as_person`] derive clients that share it
+/// (certificate, token cache, HTTP pool, runtime) and differ only in the integrasjon or the
+/// citizen they speak for.
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
+    pub(crate) speaker: Arc<Speaker>,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("config", &self.inner.config).finish_non_exhaustive()
+        let mut d = f.debug_struct("Client");
+        if !self.speaker.root {
+            d.field("integrasjon_id", &self.integrasjon_id()).field("person", &self.speaker.is_person());
+        }
+        d.field("config", &self.inner.config).finish_non_exhaustive()
+    }
+}
+
+/// The login of Fiks IO's AMQP broker: username `IntegrasjonId`, password
+/// `IntegrasjonPassord + " " + <Maskinporten token>`. Log in again (or update the secret)
+/// before [`FiksIoCredentials::renew_at`]; asking again then gives the renewed token.
+/// `Debug` hides the password.
+#[derive(Clone)]
+pub struct FiksIoCredentials {
+    /// The AMQP username: the integrasjon id.
+    pub username: String,
+    password: secrecy::SecretString,
+    /// When the token inside the password expires.
+    pub expires_at: SystemTime,
+    /// When to log in again with fresh credentials (the cache's renewal time).
+    pub renew_at: SystemTime,
+}
+
+impl FiksIoCredentials {
+    /// The AMQP password: `IntegrasjonPassord`, a space, and the Maskinporten token.
+    pub fn password(&self) -> &str {
+        self.password.expose_secret()
+    }
+}
+
+impl std::fmt::Debug for FiksIoCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FiksIoCredentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .field("renew_at", &self.renew_at)
+            .finish()
     }
 }
 
@@ -65,8 +109,6 @@ pub(crate) struct Inner {
     pub(crate) default_request: TokenRequest,
     pub(crate) default_slot: Arc<Slot>,
     slots: RwLock<HashMap<TokenRequest, Arc<Slot>>>,
-    person_headers: Option<Arc<FiksHeaders>>,
-    person_token: Option<Arc<Token>>,
     pub(crate) handle: Option<Handle>,
     /// The process that built the client: another one (a forked child) must not use its
     /// runtime. The one fork record of the library; [`crate::blocking::Client`] reads it too.
@@ -91,14 +133,7 @@ impl Client {
             }
             _ => (None, None),
         };
-        let (person_headers, person_token) =
-            match (config.auth_mode(), &config.integrasjon_id, &config.integrasjon_passord) {
-                (AuthMode::PersonToken(t), Some(id), Some(pw)) => (
-                    Some(Arc::new(FiksHeaders::new(t.expose_secret(), id, pw.expose_secret()))),
-                    Some(Arc::new(Token::new(t.expose_secret().to_string(), "Bearer".into(), 0, None))),
-                ),
-                _ => (None, None),
-            };
+        let speaker = Arc::new(Speaker::root(&config));
         let http = crate::transport::http_client(&config)?;
         let default_request = TokenRequest::from_config(&config);
         Ok(Client {
@@ -110,15 +145,82 @@ impl Client {
                 signer,
                 cert_info,
                 http,
-                person_headers,
-                person_token,
                 handle,
                 pid: std::process::id(),
                 token_requests: AtomicU64::new(0),
                 tokens_received: AtomicU64::new(0),
                 config,
             }),
+            speaker,
         })
+    }
+
+    fn derived(&self, speaker: Speaker) -> Client {
+        Client { inner: self.inner.clone(), speaker: Arc::new(speaker) }
+    }
+
+    /// This client speaking as another integrasjon: the same certificate, token cache, HTTP
+    /// pool and runtime, other `IntegrasjonId`/`IntegrasjonPassord`. No certificate load, no
+    /// thread, no token request of its own; a citizen's token (after [`Client::as_person`]) is
+    /// kept. Fails with [`Error::Config`] for an id that is not a UUID or an empty password.
+    pub fn for_integrasjon(&self, integrasjon_id: &str, integrasjon_passord: &str) -> Result<Client> {
+        Ok(self.derived(self.speaker.with_integrasjon(integrasjon_id.trim(), integrasjon_passord)?))
+    }
+
+    /// Like [`Client::for_integrasjon`] with an integrasjon of the configuration's
+    /// `[integrasjoner.NAME]` table; an unknown name is an [`Error::Config`] listing the names.
+    pub fn for_integrasjon_named(&self, name: &str) -> Result<Client> {
+        match self.inner.config.integrasjon(name) {
+            Some(i) => self.for_integrasjon(&i.id, i.passord.expose_secret()),
+            None => {
+                let names: Vec<&str> = self.inner.config.integrasjon_names().collect();
+                Err(Error::config(
+                    Some(format!("integrasjoner.{name}")),
+                    if names.is_empty() {
+                        format!(
+                            "there is no integrasjon `{name}`: the configuration has no `[integrasjoner.NAME]` tables"
+                        )
+                    } else {
+                        format!("there is no integrasjon `{name}`: the configured ones are {}", names.join(", "))
+                    },
+                ))
+            }
+        }
+    }
+
+    /// This client (the same integrasjon) speaking for a citizen: `Authorization` carries this
+    /// ID-porten token, and no Maskinporten token is asked for. Derived clients for different
+    /// citizens may be used concurrently from any thread or task; each request carries the
+    /// token of the client it is sent through and no other.
+    pub fn as_person(&self, person_token: &str) -> Result<Client> {
+        Ok(self.derived(self.speaker.as_person(person_token)?))
+    }
+
+    /// The integrasjon id this client sends (None when none is configured).
+    pub fn integrasjon_id(&self) -> Option<&str> {
+        self.speaker.integrasjon.as_ref().map(|i| i.id.as_str())
+    }
+
+    /// Whether this client speaks for a citizen (integrasjon-person).
+    pub fn is_person(&self) -> bool {
+        self.speaker.is_person()
+    }
+
+    /// The login of Fiks IO's AMQP broker for this client's integrasjon, from the cached
+    /// Maskinporten token (fetched when there is none). See [`FiksIoCredentials`].
+    pub async fn fiks_io_credentials(&self) -> Result<FiksIoCredentials> {
+        let Some(i) = self.speaker.integrasjon.clone() else {
+            return Err(missing_integrasjon());
+        };
+        if self.speaker.is_person() {
+            return Err(Error::usage("Fiks IO logs in with the organisation's Maskinporten token, not a citizen's"));
+        }
+        let slot = self.inner.default_slot.clone();
+        let entry = match slot.valid() {
+            Some(e) => e,
+            None => self.inner.entry(&slot, &self.inner.default_request).await?,
+        };
+        Ok(fiks_io_credentials(&i, &entry))
     }
 
     /// The configuration.
@@ -150,13 +252,13 @@ impl Client {
         if let Some(t) = self.cached_token() {
             return Ok(t);
         }
-        match self.inner.config.auth_mode() {
-            AuthMode::Maskinporten => {
+        match &self.speaker.auth {
+            Auth::Maskinporten => {
                 let slot = self.inner.default_slot.clone();
                 Ok(self.inner.entry(&slot, &self.inner.default_request).await?.token.clone())
             }
-            AuthMode::PersonTokenProvider(p) => Ok(Arc::new(Token::new(call_provider(p)?, "Bearer".into(), 0, None))),
-            AuthMode::PersonToken(_) => self.inner.person_token.clone().ok_or_else(missing_integrasjon),
+            Auth::Provider(p) => Ok(Arc::new(Token::new(call_provider(p)?, "Bearer".into(), 0, None))),
+            Auth::Person { token, .. } => Ok(token.clone()),
         }
     }
 
@@ -166,7 +268,7 @@ impl Client {
         if *request == self.inner.default_request {
             return self.token().await;
         }
-        if !matches!(self.inner.config.auth_mode(), AuthMode::Maskinporten) {
+        if self.speaker.is_person() {
             return Err(Error::usage("tokens for other scopes need Maskinporten mode, not integrasjon-person mode"));
         }
         let slot = self.inner.slot_for(request);
@@ -181,7 +283,7 @@ impl Client {
         if let Some(h) = self.cached_headers() {
             return Ok(h);
         }
-        self.inner.headers_slow().await.map(|(h, _)| h)
+        self.headers_slow().await.map(|(h, _)| h)
     }
 
     /// The Fiks headers for a request to `url`, or an [`Error::Usage`] when the headers may not
@@ -210,28 +312,13 @@ impl Client {
     /// renewal when the token is due).
     #[inline]
     pub fn cached_token(&self) -> Option<Arc<Token>> {
-        if let Some(t) = &self.inner.person_token {
-            return Some(t.clone());
-        }
-        self.inner.read(&self.inner.default_slot, &self.inner.default_request).map(|e| e.token.clone())
+        self.inner.cached_token(&self.speaker)
     }
 
     /// The cached headers, if the token is fresh; never waits and never does I/O.
     #[inline]
     pub fn cached_headers(&self) -> Option<Arc<FiksHeaders>> {
-        if let Some(h) = &self.inner.person_headers {
-            return Some(h.clone());
-        }
-        let inner = &self.inner;
-        inner.default_slot.with_valid(|l| match l {
-            Lookup::Valid { entry, renew } => {
-                if renew {
-                    inner.renew_in_background(&inner.default_slot, &inner.default_request);
-                }
-                entry.headers.clone()
-            }
-            Lookup::Missing => None,
-        })
+        self.inner.cached_headers(&self.speaker)
     }
 
     /// The URL a request path resolves to: joined onto `fiks_base_url` (keeping its path
@@ -260,7 +347,26 @@ impl Client {
     }
 
     fn maskinporten(&self) -> bool {
-        matches!(self.inner.config.auth_mode(), AuthMode::Maskinporten)
+        !self.speaker.is_person()
+    }
+
+    /// The headers and the token they carry (None when it is not ours to evict).
+    pub(crate) async fn headers_slow(&self) -> Result<(Arc<FiksHeaders>, Option<Arc<Token>>)> {
+        let speaker = &self.speaker;
+        match &speaker.auth {
+            Auth::Maskinporten => {
+                if speaker.integrasjon.is_none() {
+                    return Err(missing_integrasjon());
+                }
+                let e = self.inner.entry(&self.inner.default_slot, &self.inner.default_request).await?;
+                let h = if speaker.root { e.headers.clone() } else { speaker.headers_for_token(&e.token) };
+                Ok((h.ok_or_else(missing_integrasjon)?, Some(e.token.clone())))
+            }
+            Auth::Provider(p) => {
+                speaker.headers_with(&call_provider(p)?).map(|h| (h, None)).ok_or_else(missing_integrasjon)
+            }
+            Auth::Person { headers, .. } => headers.clone().map(|h| (h, None)).ok_or_else(missing_integrasjon),
+        }
     }
 
     /// Forgets every cached token (the next call fetches new ones).
@@ -331,24 +437,44 @@ impl Inner {
         Entry::new(Arc::new(token), headers, self.config.refresh_ahead())
     }
 
-    /// The headers and the token they carry (None when it is not ours to evict).
-    pub(crate) async fn headers_slow(self: &Arc<Self>) -> Result<(Arc<FiksHeaders>, Option<Arc<Token>>)> {
-        match self.config.auth_mode() {
-            AuthMode::Maskinporten => {
-                if self.config.integrasjon_id.is_none() {
-                    return Err(missing_integrasjon());
-                }
-                let e = self.entry(&self.default_slot, &self.default_request).await?;
-                let h = e.headers.clone().ok_or_else(missing_integrasjon)?;
-                Ok((h, Some(e.token.clone())))
-            }
-            AuthMode::PersonTokenProvider(p) => match (&self.config.integrasjon_id, &self.config.integrasjon_passord) {
-                (Some(id), Some(pw)) => {
-                    Ok((Arc::new(FiksHeaders::new(&call_provider(p)?, id, pw.expose_secret())), None))
-                }
-                _ => Err(missing_integrasjon()),
-            },
-            AuthMode::PersonToken(_) => self.person_headers.clone().map(|h| (h, None)).ok_or_else(missing_integrasjon),
+    /// The cached token of `speaker`, if fresh; never waits and never does I/O.
+    #[inline]
+    pub(crate) fn cached_token(self: &Arc<Self>, speaker: &Speaker) -> Option<Arc<Token>> {
+        match &speaker.auth {
+            Auth::Person { token, .. } => Some(token.clone()),
+            Auth::Provider(_) => None,
+            Auth::Maskinporten => self.read(&self.default_slot, &self.default_request).map(|e| e.token.clone()),
         }
+    }
+
+    /// The cached headers of `speaker`, if the token is fresh; never waits and never does I/O.
+    #[inline]
+    pub(crate) fn cached_headers(self: &Arc<Self>, speaker: &Speaker) -> Option<Arc<FiksHeaders>> {
+        match &speaker.auth {
+            Auth::Person { headers, .. } => headers.clone(),
+            Auth::Provider(_) => None,
+            Auth::Maskinporten => self.default_slot.with_valid(|l| match l {
+                Lookup::Valid { entry, renew } => {
+                    if renew {
+                        self.renew_in_background(&self.default_slot, &self.default_request);
+                    }
+                    if speaker.root { entry.headers.clone() } else { speaker.headers_for_token(&entry.token) }
+                }
+                Lookup::Missing => None,
+            }),
+        }
+    }
+}
+
+/// The Fiks IO login from a cache entry.
+fn fiks_io_credentials(i: &crate::speaker::Integrasjon, entry: &Entry) -> FiksIoCredentials {
+    let now = crate::clock::now();
+    let wall = SystemTime::now();
+    let at = |t: std::time::Instant| wall + t.saturating_duration_since(now);
+    FiksIoCredentials {
+        username: i.id.clone(),
+        password: secrecy::SecretString::from(format!("{} {}", i.passord.expose_secret(), entry.token.access_token())),
+        expires_at: at(entry.expires_at),
+        renew_at: at(entry.refresh_at),
     }
 }

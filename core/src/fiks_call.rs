@@ -8,7 +8,6 @@ use url::Url;
 
 use crate::cache::Eviction;
 use crate::client::{Client, Inner};
-use crate::config::AuthMode;
 use crate::error::{ApiError, Error, ResponseHeaders, Result};
 use crate::fiks_error::parse_fiks_error;
 use crate::headers::FiksHeaders;
@@ -30,11 +29,11 @@ impl Client {
     ///   after a 401 fails with [`ApiError::integrasjon_refused`] and fetches nothing more.
     pub async fn request(&self, request: FiksRequest) -> Result<FiksResponse> {
         request.check()?;
-        let url = self.inner.origins.resolve(&request.path)?;
+        let url = self.inner.origins.resolve_in(request.service_name(), &request.path)?;
         let config = &self.inner.config;
         let deadline = Deadline::after(request.timeout.unwrap_or(config.retry_deadline().max(config.timeout())));
         let policy = self.inner.retry_policy();
-        let maskinporten = matches!(config.auth_mode(), AuthMode::Maskinporten);
+        let maskinporten = !self.speaker.is_person();
         let mut attempt = 0u32;
         let mut renewed_after_401 = false;
         let method = request.method.as_str();
@@ -51,20 +50,21 @@ impl Client {
                 Err(err) => return Err(failed(err, attempt)),
             };
             let started = std::time::Instant::now();
-            let (err, retry_after) = match self.inner.send_once(&url, &request, &headers, &deadline).await {
-                Ok(resp) => {
-                    tracing::debug!(
-                        method,
-                        path,
-                        status = resp.status,
-                        bytes = resp.body.len(),
-                        elapsed_ms = started.elapsed().as_millis() as u64,
-                        "Fiks answered"
-                    );
-                    return Ok(resp);
-                }
-                Err(failure) => failure,
-            };
+            let (err, retry_after) =
+                match self.inner.send_once(&url, &request, &headers, &deadline, self.speaker.is_person()).await {
+                    Ok(resp) => {
+                        tracing::debug!(
+                            method,
+                            path,
+                            status = resp.status,
+                            bytes = resp.body.len(),
+                            elapsed_ms = started.elapsed().as_millis() as u64,
+                            "Fiks answered"
+                        );
+                        return Ok(resp);
+                    }
+                    Err(failure) => failure,
+                };
             tracing::debug!(method, path, status = err.http_status().unwrap_or(0), error = %err, "the Fiks exchange failed");
             if err.http_status() == Some(401)
                 && maskinporten
@@ -102,12 +102,11 @@ impl Client {
     /// the call's deadline.
     async fn headers_within(&self, deadline: &Deadline) -> Result<(Arc<FiksHeaders>, Option<Arc<Token>>)> {
         if let Some(h) = self.cached_headers() {
-            let token = matches!(self.inner.config.auth_mode(), AuthMode::Maskinporten)
-                .then(|| self.inner.default_slot.valid().map(|e| e.token.clone()))
-                .flatten();
+            let token =
+                (!self.speaker.is_person()).then(|| self.inner.default_slot.valid().map(|e| e.token.clone())).flatten();
             return Ok((h, token));
         }
-        match tokio::time::timeout(deadline.remaining(), self.inner.headers_slow()).await {
+        match tokio::time::timeout(deadline.remaining(), self.headers_slow()).await {
             Ok(r) => r,
             Err(_) => Err(deadline.passed("waiting for a Maskinporten token")),
         }
@@ -132,17 +131,23 @@ impl Inner {
         request: &FiksRequest,
         headers: &FiksHeaders,
         deadline: &Deadline,
+        person: bool,
     ) -> std::result::Result<FiksResponse, (Error, Option<Duration>)> {
         let mut b = self.http.request(request.method.clone(), url.clone());
         for (name, value) in &request.headers {
             b = b.header(name.as_str(), value.as_str());
         }
         b = b.headers(headers.to_header_map());
-        if let Some(body) = &request.body {
-            b = b.body(body.clone());
-        }
-        if let Some(ct) = request.content_type() {
-            b = b.header(reqwest::header::CONTENT_TYPE, ct);
+        if let Some(parts) = &request.parts {
+            // The form sets Content-Type with its boundary; files are opened for this attempt.
+            b = b.multipart(crate::multipart::form(parts).await.map_err(|e| (e, None))?);
+        } else {
+            if let Some(body) = &request.body {
+                b = b.body(body.clone());
+            }
+            if let Some(ct) = request.content_type() {
+                b = b.header(reqwest::header::CONTENT_TYPE, ct);
+            }
         }
         let cap = crate::transport::BodyCap::Fiks {
             max_response_bytes: usize::try_from(self.config.max_response_bytes()).unwrap_or(usize::MAX),
@@ -159,7 +164,6 @@ impl Inner {
         if (200..300).contains(&status) {
             return Ok(FiksResponse { status, headers, body: answer.body });
         }
-        let person = matches!(self.config.auth_mode(), AuthMode::PersonToken(_));
         let mut err = api_error_from(status, answer.body, ResponseHeaders::of(&answer.headers), person);
         if let Error::Api(a) = &mut err {
             a.body_truncated = answer.truncated;

@@ -45,16 +45,20 @@ mod fiks_error;
 pub mod grant;
 mod headers;
 pub mod log;
+pub mod multipart;
 mod origin;
 pub mod request;
 pub mod retry;
 #[allow(unsafe_code)]
 mod signals;
+mod speaker;
 pub mod token;
 mod transport;
 
-pub use client::{Client, ClientStats};
-pub use config::{AuthMode, CertificateSource, Config, ConfigBuilder, Environment, PersonTokenProvider};
+pub use client::{Client, ClientStats, FiksIoCredentials};
+pub use config::{
+    AuthMode, CertificateSource, Config, ConfigBuilder, Environment, NamedIntegrasjon, PersonTokenProvider,
+};
 pub use credentials::{CertificateInfo, Credentials};
 pub use error::{
     ApiError, CertificateProblem, Error, ErrorKind, ResponseHeaders, Result, TokenError, TransportProblem,
@@ -62,6 +66,7 @@ pub use error::{
 pub use fiks_error::{FiksErrorBody, error_from_body, parse_fiks_error};
 pub use grant::{Grant, TokenRequest};
 pub use headers::FiksHeaders;
+pub use multipart::Part;
 pub use origin::FiksOrigins;
 pub use request::{FiksRequest, FiksResponse, Method};
 pub use token::Token;

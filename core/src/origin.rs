@@ -1,8 +1,9 @@
 //! Where the Fiks headers may go: the one rule every path uses.
 //!
 //! The Fiks headers (the organisation's Maskinporten token and the integrasjon password) go
-//! only to a URL with the same scheme, host and port as `fiks_base_url` whose path lies under
-//! its path prefix, or to an origin listed in `allowed_origins`. Nothing else receives them:
+//! only to a URL with the same scheme, host and port as a configured service's base URL
+//! (`fiks_base_url` is the service `fiks`; `svarut` and the `[services]` table add others)
+//! whose path lies under that base's path prefix, or to an origin listed in `allowed_origins`. Nothing else receives them:
 //! not `Client::request`, not the Python `requests`/`httpx` adapters, not the .NET handler,
 //! not the C `fiks_client_headers_for_url`. A redirect keeps them only when it stays on the
 //! same origin and its target is allowed.
@@ -34,14 +35,18 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct FiksOrigins {
     base: Url,
+    /// Every service's base (`fiks` included), by name.
+    services: Vec<(String, Url)>,
     extra: Vec<Origin>,
 }
 
 impl FiksOrigins {
-    /// The origins `config` allows: `fiks_base_url` (under its path) and `allowed_origins`.
+    /// The origins `config` allows: each service's base URL (under its path; `fiks_base_url`
+    /// is the service `fiks`) and `allowed_origins`.
     pub fn new(config: &Config) -> FiksOrigins {
         FiksOrigins {
             base: config.fiks_base_url().clone(),
+            services: config.services().map(|(n, u)| (n.to_string(), u.clone())).collect(),
             extra: config.allowed_origins().iter().map(Url::origin).collect(),
         }
     }
@@ -55,7 +60,32 @@ impl FiksOrigins {
         if self.extra.contains(&origin) {
             return true;
         }
-        origin == self.base.origin() && url.path().starts_with(self.base.path()) && !has_dot_segment(url.path())
+        !has_dot_segment(url.path())
+            && self.bases().any(|base| origin == base.origin() && url.path().starts_with(base.path()))
+    }
+
+    /// The base URLs of the services (`fiks_base_url` first).
+    fn bases(&self) -> impl Iterator<Item = &Url> {
+        std::iter::once(&self.base).chain(self.services.iter().map(|(_, u)| u))
+    }
+
+    /// The base URL of the service `name`, or the [`Error::Usage`] naming the services there are.
+    pub fn service(&self, name: &str) -> Result<&Url> {
+        if name == crate::config::FIKS_SERVICE {
+            return Ok(&self.base);
+        }
+        self.services.iter().find(|(n, _)| n == name).map(|(_, u)| u).ok_or_else(|| {
+            let names: Vec<&str> = self.services.iter().map(|(n, _)| n.as_str()).collect();
+            Error::usage(format!(
+                "there is no Fiks service `{name}`: the services are {} (add others under `[services]`)",
+                names.join(", ")
+            ))
+        })
+    }
+
+    /// The service names, sorted (`fiks` included).
+    pub fn service_names(&self) -> impl Iterator<Item = &str> {
+        self.services.iter().map(|(n, _)| n.as_str())
     }
 
     /// Like [`FiksOrigins::allows`] for a URL given as text; `false` when it does not parse.
@@ -83,12 +113,14 @@ impl FiksOrigins {
         if self.allows(url) {
             return Ok(());
         }
+        let others = self.services.iter().filter(|(n, _)| n != crate::config::FIKS_SERVICE).count();
         Err(Error::usage(format!(
-            "refusing to send the Fiks headers to {}: it is not under `fiks_base_url` ({}){}",
+            "refusing to send the Fiks headers to {}: it is not under `fiks_base_url` ({}){}{}",
             redact(url),
             self.base,
+            if others > 0 { " nor another configured service's base URL" } else { "" },
             if self.extra.is_empty() {
-                "; list other Fiks origins in `allowed_origins`"
+                "; add the service under `[services]` or its origin to `allowed_origins`"
             } else {
                 " nor in `allowed_origins`"
             }
@@ -103,6 +135,13 @@ impl FiksOrigins {
     /// Resolves a request path: a relative path is joined onto `fiks_base_url` (keeping its
     /// path prefix; `.`/`..` segments refused); a full URL must be allowed.
     pub fn resolve(&self, path: &str) -> Result<Url> {
+        self.resolve_in(crate::config::FIKS_SERVICE, path)
+    }
+
+    /// Resolves a request path in the service `service` (joined onto its base URL, as
+    /// [`FiksOrigins::resolve`] does onto `fiks_base_url`); a full URL must be allowed.
+    pub fn resolve_in(&self, service: &str, path: &str) -> Result<Url> {
+        let base = self.service(service)?;
         if path.starts_with("http://") || path.starts_with("https://") {
             let u = crate::config::parse_url("url", path).map_err(|e| Error::usage(e.to_string()))?;
             self.check(&u)?;
@@ -112,10 +151,9 @@ impl FiksOrigins {
         if has_dot_segment(rel.split(['?', '#']).next().unwrap_or_default()) {
             return Err(Error::usage(format!("the path `{path}` must not contain `.` or `..` segments")));
         }
-        let u = self
-            .base
+        let u = base
             .join(rel)
-            .map_err(|e| Error::usage(format!("`{path}` cannot be joined to `fiks_base_url`: {e}")))?;
+            .map_err(|e| Error::usage(format!("`{path}` cannot be joined to the base URL of `{service}`: {e}")))?;
         self.check(&u)?;
         Ok(u)
     }
@@ -190,6 +228,32 @@ mod tests {
         assert!(o.resolve("../x").is_err());
         assert!(o.resolve("a/%2E%2E/x").is_err());
         assert!(o.resolve("a/b?next=../x").is_ok(), "dots in the query are not segments");
+    }
+
+    #[test]
+    fn services_are_allowed_under_their_base() {
+        let c = Config::builder()
+            .person_token("t")
+            .integrasjon("1e6a3a5b-3c7a-4c57-9a8e-6f2f4c6a0a01", "p")
+            .environment(crate::Environment::Test)
+            .service("arkiv", "https://arkiv.example.no/api")
+            .build()
+            .unwrap();
+        let o = FiksOrigins::new(&c);
+        assert!(o.allows_str("https://test.svarut.ks.no/tjenester/api/forsendelse/v1/sendForsendelse"));
+        assert!(!o.allows_str("https://svarut.ks.no/tjenester/x"), "the other environment's host");
+        assert!(o.allows_str("https://arkiv.example.no/api/x"));
+        assert!(!o.allows_str("https://arkiv.example.no/annet"), "a service keeps its path prefix");
+        assert!(!o.allows_str("https://arkiv.example.no/api/../x"));
+        assert_eq!(
+            o.resolve_in("svarut", "/tjenester/api/forsendelse/v1/startNyForsendelse").unwrap().as_str(),
+            "https://test.svarut.ks.no/tjenester/api/forsendelse/v1/startNyForsendelse"
+        );
+        assert_eq!(o.resolve_in("arkiv", "sak/1").unwrap().as_str(), "https://arkiv.example.no/api/sak/1");
+        assert_eq!(o.resolve_in("fiks", "x").unwrap().as_str(), "https://api.fiks.test.ks.no/x");
+        let e = o.resolve_in("svarutt", "x").unwrap_err().to_string();
+        assert!(e.contains("no Fiks service `svarutt`") && e.contains("arkiv, fiks, svarut"), "{e}");
+        assert_eq!(o.service_names().collect::<Vec<_>>(), ["arkiv", "fiks", "svarut"]);
     }
 
     #[test]

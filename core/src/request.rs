@@ -1,6 +1,7 @@
 //! Fiks API requests and responses.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -28,6 +29,10 @@ pub struct FiksRequest {
     pub(crate) content_type_header: Option<String>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) timeout: Option<Duration>,
+    /// A `multipart/form-data` body (instead of `body`).
+    pub(crate) parts: Option<Arc<Vec<crate::multipart::Part>>>,
+    /// The service the path is relative to (`None`: `fiks`).
+    pub(crate) service: Option<String>,
     /// The first invalid header, reported when the request is sent.
     pub(crate) invalid: Option<String>,
 }
@@ -70,6 +75,8 @@ impl FiksRequest {
             content_type_header: None,
             headers: Vec::new(),
             timeout: None,
+            service: None,
+            parts: None,
             invalid: None,
         }
     }
@@ -101,7 +108,23 @@ impl FiksRequest {
     pub fn body(mut self, body: impl Into<Vec<u8>>, content_type: impl Into<String>) -> FiksRequest {
         self.body = Some(body.into());
         self.content_type = Some(content_type.into());
+        self.parts = None;
         self
+    }
+    /// Sends a `multipart/form-data` body of these parts (see [`crate::multipart`]): file parts
+    /// stream from disk. Fails for no parts, more than [`crate::multipart::MAX_PARTS`], or a
+    /// name, file name or type that would break the part headers. The `Content-Type` (with
+    /// its boundary) is set when sending; a `Content-Type` header is ignored for it.
+    pub fn multipart(mut self, parts: Vec<crate::multipart::Part>) -> Result<FiksRequest> {
+        crate::multipart::check_parts(&parts)?;
+        self.body = None;
+        self.content_type = None;
+        self.parts = Some(Arc::new(parts));
+        Ok(self)
+    }
+    /// The parts of a multipart body (empty for another body).
+    pub fn parts(&self) -> &[crate::multipart::Part] {
+        self.parts.as_deref().map_or(&[], Vec::as_slice)
     }
     /// Adds a header. A `Content-Type` replaces the body's type (only one is sent); the Fiks
     /// headers cannot be overridden (they are ignored, with a warning); an invalid name or a
@@ -151,6 +174,16 @@ impl FiksRequest {
     pub fn timeout(mut self, timeout: Duration) -> FiksRequest {
         self.timeout = Some(timeout);
         self
+    }
+    /// Sends the request to the service `name` (`fiks`, `svarut`, or one from `[services]`): a
+    /// relative path is joined onto that service's base URL. The default is `fiks`.
+    pub fn service(mut self, name: impl Into<String>) -> FiksRequest {
+        self.service = Some(name.into());
+        self
+    }
+    /// The service named, or `fiks`.
+    pub fn service_name(&self) -> &str {
+        self.service.as_deref().unwrap_or(crate::config::FIKS_SERVICE)
     }
     /// The method.
     pub fn method(&self) -> &Method {

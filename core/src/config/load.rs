@@ -53,6 +53,7 @@ pub struct ConfigBuilder {
     pub(super) file: Layer,
     pub(super) certificate_pkcs12: Option<Arc<Zeroizing<Vec<u8>>>>,
     pub(super) person_token_provider: Option<PersonTokenProvider>,
+    pub(super) tables: super::tables::RawTables,
 }
 
 impl fmt::Debug for ConfigBuilder {
@@ -278,6 +279,10 @@ impl ConfigBuilder {
         })?;
         let mut values = BTreeMap::new();
         for (name, value) in table {
+            if matches!(name.as_str(), "integrasjoner" | "services") {
+                self.tables.load_toml(&name, value)?;
+                continue;
+            }
             let k = check_key(&name)?;
             let kind = keys::key(k).map(|s| s.kind).unwrap_or(KeyKind::Text);
             let text = toml_text(k, kind, value)?;

@@ -24,6 +24,7 @@
 
 pub mod keys;
 pub mod load;
+pub mod tables;
 mod validate;
 
 use std::fmt;
@@ -39,6 +40,7 @@ use crate::error::{Error, Result};
 
 pub use keys::{KEYS, KeyKind, KeySpec, check_key, key, names, nearest};
 pub use load::ConfigBuilder;
+pub use tables::{FIKS_SERVICE, NamedIntegrasjon, SVARUT_SERVICE, check_integrasjon, check_name};
 pub(crate) use validate::parse_url;
 
 /// Default request timeout. Maskinporten sometimes needs ~15 s to answer.
@@ -196,6 +198,7 @@ pub struct Config {
     pub(crate) max_retries: u32,
     pub(crate) retry_deadline: Duration,
     pub(crate) max_response_bytes: u32,
+    pub(crate) tables: tables::Tables,
 }
 
 impl Config {
@@ -367,6 +370,12 @@ impl fmt::Debug for Config {
         let mut m = f.debug_map();
         for (k, v) in self.entries() {
             m.entry(&k, &v);
+        }
+        for (name, i) in &self.tables.integrasjoner {
+            m.entry(&format!("integrasjoner.{name}"), &format!("{} <redacted>", i.id));
+        }
+        for (name, u) in &self.tables.services {
+            m.entry(&format!("services.{name}"), &u.as_str());
         }
         m.finish()
     }

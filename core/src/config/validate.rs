@@ -49,6 +49,7 @@ impl ConfigBuilder {
         let fiks_base_url = fiks_base_url.ok_or_else(|| missing_env("fiks_base_url"))?;
         let fiks_base_url = with_trailing_slash(fiks_base_url);
         let allowed_origins = self.origins("allowed_origins")?;
+        let tables = self.tables.check(&fiks_base_url, environment)?;
 
         let issuer = self.get("issuer").map(str::to_string);
         let certificate = self.credential_source("certificate");
@@ -119,15 +120,10 @@ impl ConfigBuilder {
             check_digits("pid", p, 11, "a national identity number (fødselsnummer)")?;
         }
         let integrasjon_id = self.get("integrasjon_id").map(str::to_string);
-        if let Some(id) = &integrasjon_id
-            && uuid::Uuid::try_parse(id).is_err()
-        {
-            return Err(Error::config(
-                Some("integrasjon_id".into()),
-                format!("`integrasjon_id` must be a UUID (from Fiks-konfigurasjon), got `{id}`"),
-            ));
-        }
         let integrasjon_passord = self.get_secret("integrasjon_passord");
+        if let (Some(id), Some(pw)) = (&integrasjon_id, &integrasjon_passord) {
+            super::check_integrasjon("integrasjon_id", id, secrecy::ExposeSecret::expose_secret(pw))?;
+        }
         if integrasjon_id.is_some() != integrasjon_passord.is_some() {
             return Err(Error::config(
                 Some(if integrasjon_id.is_some() { "integrasjon_passord" } else { "integrasjon_id" }.into()),
@@ -167,6 +163,7 @@ impl ConfigBuilder {
             max_retries: self.count("max_retries")?,
             retry_deadline: self.seconds("retry_deadline_seconds")?,
             max_response_bytes: self.count("max_response_bytes")?,
+            tables,
         })
     }
 
@@ -232,7 +229,7 @@ fn check_digits(key: &str, value: &str, n: usize, what: &str) -> Result<()> {
     Ok(())
 }
 
-fn with_trailing_slash(mut u: Url) -> Url {
+pub(super) fn with_trailing_slash(mut u: Url) -> Url {
     if !u.path().ends_with('/') {
         let p = format!("{}/", u.path());
         u.set_path(&p);

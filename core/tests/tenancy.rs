@@ -1,0 +1,183 @@
+//! One client for many integrasjoner, services and citizens: derived clients share the
+//! Maskinporten identity (one token request for all), carry only their own headers, and the
+//! Fiks headers go to the configured services only.
+
+mod common;
+
+use std::sync::Arc;
+
+use fiks_integrasjon::{Error, ErrorKind, FiksRequest, blocking};
+
+const BERGEN: &str = "8f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e";
+
+fn uuid(i: usize) -> String {
+    format!("00000000-0000-4000-8000-{i:012}")
+}
+
+#[test]
+fn a_thousand_integrasjoner_share_one_token() {
+    let env = common::env();
+    let root = blocking::Client::new(env.config()).unwrap();
+    let derived: Vec<_> = (1..=1000).map(|i| root.for_integrasjon(&uuid(i), &format!("pw-{i}")).unwrap()).collect();
+    assert_eq!(env.mock.counters().token_requests, 0, "deriving asks nothing");
+    let parent = root.headers().unwrap();
+    for (i, c) in derived.iter().enumerate() {
+        let h = c.headers().unwrap();
+        assert_eq!(h.integrasjon_id(), uuid(i + 1));
+        assert_eq!(h.integrasjon_passord(), format!("pw-{}", i + 1));
+        assert_eq!(h.authorization(), parent.authorization(), "the vendor's one Maskinporten token");
+        assert!(Arc::ptr_eq(&h, &c.cached_headers().unwrap()), "built once per token");
+        assert_eq!(c.integrasjon_id(), Some(uuid(i + 1).as_str()));
+    }
+    assert_eq!(env.mock.counters().token_requests, 1);
+    assert_eq!(parent.integrasjon_id(), env.mock.options().integrasjon_id, "the parent keeps its own");
+    // A renewal is shared too: one request, and every derived client sees the new token.
+    root.clear_cache();
+    let renewed = derived[7].headers().unwrap();
+    assert_ne!(renewed.authorization(), parent.authorization());
+    assert_eq!(derived[500].headers().unwrap().authorization(), renewed.authorization());
+    assert_eq!(env.mock.counters().token_requests, 2);
+}
+
+#[test]
+fn derived_clients_check_their_input_and_hide_secrets() {
+    let env = common::env();
+    let root = blocking::Client::new(env.config()).unwrap();
+    let e = root.for_integrasjon("ikke-en-uuid", "pw").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(e.to_string().contains("must be a UUID"), "{e}");
+    assert!(root.for_integrasjon(BERGEN, "").is_err());
+    assert!(root.for_integrasjon(BERGEN, "a\r\nX: y").is_err());
+    assert!(root.as_person("").is_err());
+    assert!(root.as_person("to ord").is_err());
+    let c = root.for_integrasjon(BERGEN, "hemmelig-passord").unwrap().as_person("borger-token-hemmelig").unwrap();
+    let shown = format!("{c:?} {:?}", c.async_client());
+    assert!(shown.contains(BERGEN), "{shown}");
+    for secret in ["hemmelig-passord", "borger-token-hemmelig"] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    let h = c.headers().unwrap();
+    assert_eq!(h.authorization(), "Bearer borger-token-hemmelig");
+    assert_eq!((h.integrasjon_id(), h.integrasjon_passord()), (BERGEN, "hemmelig-passord"));
+    assert!(c.is_person());
+    assert!(
+        c.token_for(&fiks_integrasjon::TokenRequest::scopes(["ks:fiks:test"]))
+            .is_err_and(|e| e.kind() == ErrorKind::Usage)
+    );
+}
+
+#[test]
+fn named_integrasjoner_come_from_the_configuration() {
+    let env = common::env();
+    let mut b = env.builder();
+    b.load_toml_str(&format!(
+        "[integrasjoner.bergen]\nintegrasjon_id = \"{BERGEN}\"\nintegrasjon_passord = \"bergen-pw\"\n\
+         [integrasjoner.voss]\nintegrasjon_id = \"{}\"\nintegrasjon_passord = \"voss-pw\"\n",
+        uuid(2)
+    ))
+    .unwrap();
+    let root = blocking::Client::new(b.build().unwrap()).unwrap();
+    let bergen = root.for_integrasjon_named("bergen").unwrap();
+    let h = bergen.headers().unwrap();
+    assert_eq!((h.integrasjon_id(), h.integrasjon_passord()), (BERGEN, "bergen-pw"));
+    let e = root.for_integrasjon_named("oslo").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(e.to_string().contains("configured ones are bergen, voss"), "{e}");
+    assert!(!format!("{:?}", root.config()).contains("bergen-pw"));
+}
+
+#[test]
+fn a_citizen_asks_maskinporten_nothing_and_reaches_fiks() {
+    let env = common::env();
+    let root = blocking::Client::new(env.config()).unwrap();
+    let citizen = root.as_person(env.mock.person_token()).unwrap();
+    let echo: serde_json::Value = citizen.request(FiksRequest::get("/echo")).unwrap().json().unwrap();
+    assert_eq!(echo["token"]["kind"], "person");
+    assert_eq!(env.mock.counters().token_requests, 0, "a citizen's call needs no Maskinporten token");
+    let echo: serde_json::Value = root.request(FiksRequest::get("/echo")).unwrap().json().unwrap();
+    assert_eq!(echo["token"]["kind"], "maskinporten", "the parent still speaks as the organisation");
+    // A citizen's 401 is about the citizen: no token is evicted or fetched for it.
+    let stranger = root.as_person("ukjent-borger-token").unwrap();
+    let e = stranger.request(FiksRequest::get("/echo")).unwrap_err();
+    assert_eq!(e.http_status(), Some(401));
+    assert!(matches!(&e, Error::Api(a) if a.person_token), "{e:?}");
+    assert_eq!(env.mock.counters().token_requests, 1);
+}
+
+#[test]
+fn derived_clients_outlive_their_parent() {
+    let env = common::env();
+    let root = blocking::Client::new(env.config()).unwrap();
+    let same =
+        root.for_integrasjon(&env.mock.options().integrasjon_id, &env.mock.options().integrasjon_passord).unwrap();
+    drop(root);
+    assert_eq!(same.request(FiksRequest::get("/echo")).unwrap().status, 200);
+    let citizen = same.as_person(env.mock.person_token()).unwrap();
+    drop(same);
+    assert_eq!(citizen.request(FiksRequest::get("/echo")).unwrap().status, 200);
+}
+
+#[test]
+fn many_citizens_on_many_threads_never_mix_their_tokens() {
+    let env = common::env();
+    let root = Arc::new(blocking::Client::new(env.config()).unwrap());
+    let handles: Vec<_> = (0..32)
+        .map(|t| {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                for n in 0..200 {
+                    let token = format!("borger-{t}-{}", n % 7);
+                    let c = root.as_person(&token).unwrap();
+                    let h = c.headers().unwrap();
+                    assert_eq!(h.authorization(), format!("Bearer {token}"));
+                    assert_eq!(c.cached_token().unwrap().access_token(), token);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+}
+
+#[test]
+fn services_receive_the_headers_and_nothing_else_does() {
+    let env = common::env();
+    // The mock serves the Fiks API on one port; a service under another path prefix of it stands
+    // in for a second host here (the policy test of origins covers other hosts).
+    let mut b = env.builder();
+    b.load_toml_str(&format!("[services]\narkiv = \"{}/fiks\"\n", env.mock.base_url())).unwrap();
+    let root = blocking::Client::new(b.build().unwrap()).unwrap();
+    let answer = root.request(FiksRequest::get("/echo").service("arkiv")).unwrap();
+    let echo: serde_json::Value = answer.json().unwrap();
+    assert_eq!(echo["path"], "/fiks/echo");
+    let e = root.request(FiksRequest::get("/echo").service("ukjent")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage);
+    assert!(e.to_string().contains("no Fiks service `ukjent`"), "{e}");
+    assert!(root.check_url("https://svarut.ks.no/tjenester").is_err(), "no preset without an environment");
+    assert_eq!(env.mock.counters().token_requests, 1);
+}
+
+#[test]
+fn fiks_io_credentials_follow_the_token() {
+    let env = common::env();
+    env.mock.set_token_lifetime(4);
+    let root =
+        blocking::Client::new(env.builder().refresh_ahead(std::time::Duration::from_secs(1)).build().unwrap()).unwrap();
+    let bergen = root.for_integrasjon(BERGEN, "bergen-pw").unwrap();
+    let first = bergen.fiks_io_credentials().unwrap();
+    let token = root.access_token().unwrap();
+    assert_eq!(first.username, BERGEN);
+    assert_eq!(first.password(), format!("bergen-pw {token}"));
+    assert!(first.renew_at < first.expires_at);
+    assert!(first.expires_at <= std::time::SystemTime::now() + std::time::Duration::from_secs(4));
+    assert!(!format!("{first:?}").contains(&token));
+    assert!(root.as_person("x").unwrap().fiks_io_credentials().is_err_and(|e| e.kind() == ErrorKind::Usage));
+    // After the renewal time the next login carries the renewed token.
+    common::wait_until("the Fiks IO password carries a renewed token", || {
+        bergen.fiks_io_credentials().unwrap().password() != first.password()
+    });
+    let second = bergen.fiks_io_credentials().unwrap();
+    assert!(second.expires_at > first.expires_at);
+    assert_eq!(second.password(), format!("bergen-pw {}", root.access_token().unwrap()));
+}

@@ -93,16 +93,22 @@ pub fn check_name(what: &str, name: &str) -> Result<()> {
 /// Checks an integrasjon id (a UUID) and its password; the one rule for the default and the
 /// named integrasjoner, and for those a binding derives at run time.
 pub fn check_integrasjon(key: &str, id: &str, passord: &str) -> Result<()> {
-    if uuid::Uuid::try_parse(id).is_err() {
-        return Err(Error::config(
-            Some(key.to_string()),
-            format!("`{key}` must be a UUID (from Fiks-konfigurasjon), got `{id}`"),
-        ));
-    }
+    check_integrasjon_id(key, id)?;
     if passord.is_empty() || passord.chars().any(char::is_control) {
         return Err(Error::config(
             Some(key.replace("_id", "_passord")),
             "the integrasjon password is empty or holds control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an integrasjon id: a UUID.
+pub(crate) fn check_integrasjon_id(key: &str, id: &str) -> Result<()> {
+    if uuid::Uuid::try_parse(id).is_err() {
+        return Err(Error::config(
+            Some(key.to_string()),
+            format!("`{key}` must be a UUID (from Fiks-konfigurasjon), got `{id}`"),
         ));
     }
     Ok(())

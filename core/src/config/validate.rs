@@ -120,6 +120,9 @@ impl ConfigBuilder {
             check_digits("pid", p, 11, "a national identity number (fødselsnummer)")?;
         }
         let integrasjon_id = self.get("integrasjon_id").map(str::to_string);
+        if let Some(id) = &integrasjon_id {
+            super::tables::check_integrasjon_id("integrasjon_id", id)?;
+        }
         let integrasjon_passord = self.get_secret("integrasjon_passord");
         if let (Some(id), Some(pw)) = (&integrasjon_id, &integrasjon_passord) {
             super::check_integrasjon("integrasjon_id", id, secrecy::ExposeSecret::expose_secret(pw))?;

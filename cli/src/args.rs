@@ -109,12 +109,21 @@ pub enum Command {
     #[command(
         long_about = "Print the three Fiks headers as `Name: value` lines: Authorization (Bearer token), \
             IntegrasjonId and IntegrasjonPassord, ready for curl (`-H @-`) or httpie. \
-            This command exists to print secrets: keep its output out of logs.",
+            This command exists to print secrets: keep its output out of logs.\n\n\
+            --integrasjon NAME prints the headers of a `[integrasjoner.NAME]` table of the \
+            configuration (a municipality's integrasjon) instead of `integrasjon_id`/`integrasjon_passord`; \
+            the token is the same, since one Maskinporten identity speaks for all of them. An unknown \
+            NAME exits 2 and lists the configured names. --json prints the three headers alone (the \
+            IntegrasjonId says which integrasjon).\n\n\
+            There is no --service here: the three headers are the same for every Fiks service \
+            (`fiks`, `svarut`, `[services]`), and this command sends nothing. Which hosts may receive \
+            them is checked by `call` (see `call --service`); with curl, send them only to those.",
         after_help = concat!(
             "Examples:\n",
             "  fiks-integrasjon headers | curl -H @- -d @sok.json $FIKS_URL/innsyn-sok/api/v1/sok\n",
             "  fiks-integrasjon headers | sed 's/: /:/' | xargs -d '\\n' http POST $FIKS_URL/sok sok=byggesak\n",
             "  fiks-integrasjon headers --json\n",
+            "  fiks-integrasjon headers --integrasjon bergen     # the headers of [integrasjoner.bergen]\n",
             "\n",
             "Exit codes: 0 success, 2 usage/configuration, 3 certificate, 4 Maskinporten refused, 5 network/TLS/timeout"
         )
@@ -136,7 +145,29 @@ pub enum Command {
             the same as without --json, and stderr still has the readable message.\n\n\
             -i/--include prints the status line (`HTTP 200 OK`) and the response headers, then an empty \
             line, then the body. For a Fiks error answer only the headers the library keeps \
-            (Retry-After, Location, WWW-Authenticate) are known.",
+            (Retry-After, Location, WWW-Authenticate) are known.\n\n\
+            --service NAME joins PATH onto another service's base URL: `fiks` is `fiks_base_url` (the \
+            default), `svarut` is KS SvarUt of the `environment` preset, and others come from the \
+            configuration's `[services]` table (NAME = \"https://base/url\"); the Fiks headers go to \
+            those bases only. An unknown NAME exits 2 and lists the services; with a full URL, leave \
+            --service out. --integrasjon NAME speaks as the integrasjon of `[integrasjoner.NAME]` \
+            instead of `integrasjon_id`/`integrasjon_passord` (an unknown NAME exits 2 and lists the \
+            names).\n\n\
+            -F/--form sends a multipart/form-data body in curl's -F syntax (repeatable; the parts go \
+            in the order given, --form-json ones included): NAME=TEXT is a text field, sent exactly as \
+            written (no `;type=` parsing, so JSON and `;` are safe in it); \
+            NAME=@FILE[;type=MIME][;filename=NAME] is a file part streamed from disk, never read whole \
+            (application/octet-stream and the file's own name unless given; quote a path holding `;` \
+            as @\"a;b.pdf\"); NAME=<FILE[;type=MIME] is a field holding the file's content. \
+            --form-json NAME=JSON|@FILE|@- adds a JSON part (Content-Type: application/json, no file \
+            name), the way SvarUt takes its `forsendelse`; curl's -F 'NAME=<FILE;type=application/json' \
+            does the same from a file. Every file is checked before anything is sent, and JSON parts \
+            must parse. The library sets the Content-Type (multipart/form-data with its boundary), so \
+            a Content-Type --header is refused with a form; --data and --form do not mix.\n\n\
+            With --json the document also has \"request\": {method, service, url, integrasjon, \
+            integrasjon_id, parts}: the service name, the URL the path resolved to (null when the call \
+            failed before that), the --integrasjon NAME (null for the default), the IntegrasjonId sent \
+            and the number of multipart parts.",
         after_help = concat!(
             "Examples:\n",
             "  fiks-integrasjon call POST /innsyn-sok/api/v1/sok --data '{\"sok\": \"byggesak\"}'\n",
@@ -147,6 +178,10 @@ pub enum Command {
             "  fiks-integrasjon call GET /status/404 --json | jq -r .error.fiks.error_id\n",
             "  fiks-integrasjon call -i GET /echo              # status line and headers, then the body\n",
             "  fiks-integrasjon call --raw GET /dokument/42 > dokument.pdf\n",
+            "  fiks-integrasjon call --service svarut POST /tjenester/api/forsendelse/v1/sendForsendelse \\\n",
+            "      --form-json forsendelse=@forsendelse.json -F 'filer=@vedtak.pdf;type=application/pdf'\n",
+            "  fiks-integrasjon call -F tittel=Vedtak -F 'fil=@a.pdf;filename=vedtak.pdf' POST /echo/multipart\n",
+            "  fiks-integrasjon call --integrasjon bergen GET /echo   # as [integrasjoner.bergen]\n",
             "\n",
             "Exit codes: 0 success, 1 the Fiks API answered an error, 2 usage/configuration, 3 certificate, 4 Maskinporten refused, 5 network/TLS/timeout"
         )
@@ -175,12 +210,18 @@ pub enum Command {
         long_about = "Run the strict local mock of Maskinporten and a Fiks API on 127.0.0.1 until \
             stopped (Ctrl-C or SIGTERM). Writes its test PKI (virksomhet.p12, chain.pem, key.pem, \
             ca.pem, ...) and a ready fiks.toml into DIR and prints how to use them. Without --dir \
-            the files go to a temporary directory that is removed when the mock stops.",
+            the files go to a temporary directory that is removed when the mock stops.\n\n\
+            A second port stands in for SvarUt: the same Fiks API under /svarut and nothing else \
+            (fiks.toml names it as `services.svarut`). Besides the default integrasjon the mock \
+            accepts --extra-integrasjoner more (ids 00000000-0000-4000-8000-000000000001 ..., \
+            passwords mock-passord-1 ...), the first three named kommune-1 ... kommune-3 in \
+            fiks.toml (`[integrasjoner.NAME]`, for --integrasjon NAME).",
         after_help = concat!(
             "Examples:\n",
             "  fiks-integrasjon mock --dir ./mock\n",
             "  fiks-integrasjon mock --port 8088 --fault token:503 --fault fiks:429:2*3\n",
             "  fiks-integrasjon mock --dir ./mock --pki ./mock-pki.json --token-lifetime 600 --issuer min-klient\n",
+            "  fiks-integrasjon mock --port 8088 --svarut-port 8089 --extra-integrasjoner 10\n",
             "  fiks-integrasjon --config ./mock/fiks.toml call GET /status/404   # in another shell\n",
             "\n",
             "Faults: TARGET:MODE[*N] with TARGET token or fiks and MODE a 5xx status, 429, 429:SECS, delay:Ns, delay:Nms, garbage, html502, drop or none. *N applies it to the next N requests (default 1); a bare * to every request.\n",
@@ -226,6 +267,10 @@ pub struct HeadersArgs {
     /// Print the headers as one JSON object
     #[arg(long)]
     pub json: bool,
+    /// Speak as the integrasjon of the configuration's `[integrasjoner.NAME]` table instead of
+    /// `integrasjon_id`/`integrasjon_passord` (the same token: one Maskinporten identity)
+    #[arg(long, value_name = "NAME")]
+    pub integrasjon: Option<String>,
 }
 
 /// `call`.
@@ -234,19 +279,41 @@ pub struct CallArgs {
     /// HTTP method: GET, POST, PUT, PATCH, DELETE, ...
     #[arg(value_name = "METHOD")]
     pub method: String,
-    /// A path joined to `fiks_base_url` (/innsyn-sok/api/v1/sok), or a full URL on the same host
+    /// A path joined to `fiks_base_url` (/innsyn-sok/api/v1/sok) or to --service's base URL, or a
+    /// full URL under one of them
     #[arg(value_name = "PATH_OR_URL")]
     pub path: String,
     /// The body: JSON text, @FILE to read a file, or @- to read stdin
-    #[arg(long, short = 'd', value_name = "JSON|@FILE|@-")]
+    #[arg(long, short = 'd', value_name = "JSON|@FILE|@-", conflicts_with_all = ["forms", "form_json"])]
     pub data: Option<String>,
+    /// A multipart/form-data part, like curl -F (repeatable, sent in the order given):
+    /// NAME=TEXT a text field (TEXT as written); NAME=@FILE[;type=MIME][;filename=NAME] a file
+    /// streamed from disk; NAME=<FILE[;type=MIME] a field holding the file's content
+    #[arg(long = "form", short = 'F', value_name = "NAME=VALUE|NAME=@FILE|NAME=<FILE")]
+    pub forms: Vec<String>,
+    /// A JSON part (`Content-Type: application/json`, no file name), e.g. SvarUt's
+    /// `forsendelse`: JSON text, @FILE or @- (checked to be JSON; repeatable, in order with --form)
+    #[arg(long = "form-json", value_name = "NAME=JSON|NAME=@FILE|NAME=@-")]
+    pub form_json: Vec<String>,
+    /// The service PATH is relative to: `fiks` (`fiks_base_url`, the default), `svarut`
+    /// (with an `environment` preset), or a name of the configuration's `[services]` table
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// Speak as the integrasjon of the configuration's `[integrasjoner.NAME]` table instead of
+    /// `integrasjon_id`/`integrasjon_passord`
+    #[arg(long, value_name = "NAME")]
+    pub integrasjon: Option<String>,
+    /// The --form and --form-json values in the order given (filled in after parsing).
+    #[arg(skip)]
+    pub parts: Vec<FormArg>,
     /// An extra request header, `Name: value` (repeatable)
     #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
     /// Pretty-print a JSON answer (or the --json document) even when stdout is not a terminal
     #[arg(long, conflicts_with = "raw")]
     pub pretty: bool,
-    /// Print one JSON document: {status, headers, body} on success, {"error": {...}} on failure
+    /// Print one JSON document: {status, headers, body, request} on success, {"error": {...},
+    /// request} on failure
     #[arg(long, conflicts_with_all = ["include", "raw"])]
     pub json: bool,
     /// Print the status line and the response headers before the body (like curl -i)
@@ -255,6 +322,36 @@ pub struct CallArgs {
     /// Write the body exactly as received: no pretty-printing, no added trailing newline
     #[arg(long)]
     pub raw: bool,
+}
+
+/// One `--form` or `--form-json` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormArg {
+    /// `--form NAME=…`.
+    Form(String),
+    /// `--form-json NAME=…`.
+    Json(String),
+}
+
+impl CallArgs {
+    /// Puts the `--form` and `--form-json` values into [`CallArgs::parts`] in command-line
+    /// order (clap keeps each flag's values apart; their indices say how they interleave).
+    pub fn order_parts(&mut self, matches: Option<&clap::ArgMatches>) {
+        let indices = |id: &str| -> Vec<usize> {
+            matches.and_then(|m| m.indices_of(id)).map(Iterator::collect).unwrap_or_default()
+        };
+        let mut tagged: Vec<(usize, FormArg)> = Vec::new();
+        let (forms, jsons) = (indices("forms"), indices("form_json"));
+        for (i, v) in self.forms.iter().enumerate() {
+            tagged.push((forms.get(i).copied().unwrap_or(usize::MAX), FormArg::Form(v.clone())));
+        }
+        for (i, v) in self.form_json.iter().enumerate() {
+            tagged.push((jsons.get(i).copied().unwrap_or(usize::MAX), FormArg::Json(v.clone())));
+        }
+        // A stable sort: without indices the --form values come first, each flag in its order.
+        tagged.sort_by_key(|(i, _)| *i);
+        self.parts = tagged.into_iter().map(|(_, p)| p).collect();
+    }
 }
 
 /// `cert-info`.
@@ -271,6 +368,13 @@ pub struct MockArgs {
     /// Port on 127.0.0.1 (0 picks a free one)
     #[arg(long, short = 'p', default_value_t = 0, value_name = "N")]
     pub port: u16,
+    /// Port on 127.0.0.1 of the SvarUt stand-in, the Fiks API under /svarut (0 picks a free one)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub svarut_port: u16,
+    /// How many integrasjoner to accept besides the default one (the first three are named
+    /// kommune-1 ... kommune-3 in fiks.toml)
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub extra_integrasjoner: usize,
     /// Where to write the test PKI and fiks.toml (kept) [default: a temporary directory, removed at exit]
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,

@@ -6,8 +6,10 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod client;
 mod commands;
 mod failure;
+mod form;
 mod json_output;
 mod logging;
 mod output;
@@ -15,17 +17,22 @@ mod settings;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::args::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut Cli::command()).exit());
     logging::init(cli.global.verbose);
     let result = match cli.command {
         Command::Token(a) => commands::token::run(&cli.global, &a),
         Command::Headers(a) => commands::headers::run(&cli.global, &a),
-        Command::Call(a) => commands::call::run(&cli.global, &a),
+        Command::Call(mut a) => {
+            // --form and --form-json interleave: their order comes from the matches.
+            a.order_parts(matches.subcommand_matches("call"));
+            commands::call::run(&cli.global, &a)
+        }
         Command::CertInfo(a) => commands::cert_info::run(&cli.global, &a),
         Command::Mock(a) => commands::mock::run(&cli.global, &a),
         Command::Demo => commands::demo::run(),

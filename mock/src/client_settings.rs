@@ -1,4 +1,5 @@
-//! What a client needs to talk to a running mock, as plain values: the keys of its `fiks.toml`.
+//! What a client needs to talk to a running mock, as plain values: the keys and tables of its
+//! `fiks.toml`.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -15,6 +16,8 @@ use std::path::PathBuf;
 /// assert_eq!(settings.certificate, files.p12);
 /// assert_eq!(settings.to_toml(), mock.config_toml(&files));
 /// assert!(settings.pairs().contains(&("scopes", "ks:fiks".to_string())));
+/// assert_eq!(settings.integrasjoner[0].name, "kommune-1");
+/// assert_eq!(settings.services, [("svarut".to_string(), mock.svarut_base_url())]);
 /// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
@@ -39,10 +42,43 @@ pub struct ClientSettings {
     pub integrasjon_passord: String,
     /// `ca_file`: the mock CA, set only when the mock serves HTTPS.
     pub ca_file: Option<PathBuf>,
+    /// `[integrasjoner.NAME]`: named integrasjoner besides the default one (the mock's first
+    /// three extras, `kommune-1` … `kommune-3`).
+    pub integrasjoner: Vec<NamedIntegrasjon>,
+    /// `[services]`: service name → base URL (the mock's `svarut`).
+    pub services: Vec<(String, String)>,
+}
+
+/// One `[integrasjoner.NAME]` table of a `fiks.toml`. `Debug` hides the password.
+///
+/// ```
+/// let (integrasjon_id, integrasjon_passord) = fiks_integrasjon_mock::mock_integrasjon(1);
+/// let i = fiks_integrasjon_mock::NamedIntegrasjon { name: "kommune-1".into(), integrasjon_id, integrasjon_passord };
+/// assert!(!format!("{i:?}").contains("mock-passord-1"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct NamedIntegrasjon {
+    /// The table's name, `NAME` in `[integrasjoner.NAME]`.
+    pub name: String,
+    /// `integrasjon_id`.
+    pub integrasjon_id: String,
+    /// `integrasjon_passord`.
+    pub integrasjon_passord: String,
+}
+
+impl fmt::Debug for NamedIntegrasjon {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NamedIntegrasjon")
+            .field("name", &self.name)
+            .field("integrasjon_id", &self.integrasjon_id)
+            .field("integrasjon_passord", &"<redacted>")
+            .finish()
+    }
 }
 
 impl ClientSettings {
-    /// `(key, value)` for every setting, in the order of the TOML; `ca_file` only when set.
+    /// `(key, value)` for every top-level setting, in the order of the TOML; `ca_file` only
+    /// when set. The tables are [`ClientSettings::integrasjoner`] and [`ClientSettings::services`].
     pub fn pairs(&self) -> Vec<(&'static str, String)> {
         let path = |p: &PathBuf| p.to_string_lossy().into_owned();
         let mut pairs = vec![
@@ -62,11 +98,26 @@ impl ClientSettings {
         pairs
     }
 
-    /// The `fiks.toml` text: one `key = "value"` line per pair, after a comment line.
+    /// The `fiks.toml` text: one `key = "value"` line per pair, after a comment line, then the
+    /// tables `[integrasjoner.NAME]` and `[services]`, written as dotted keys
+    /// (`integrasjoner.kommune-1.integrasjon_id = "…"`, `services.svarut = "…"`: the same tables
+    /// to a TOML parser) so that `key = value` lines appended to the text stay top-level keys.
+    /// To add a service to the text, append `services.NAME = "…"`, not a `[services]` header.
     pub fn to_toml(&self) -> String {
         let mut text = String::from("# fiks.toml for the local fiks-integrasjon-mock\n");
         for (key, value) in self.pairs() {
             text.push_str(&format!("{key} = {}\n", toml_string(&value)));
+        }
+        if !self.integrasjoner.is_empty() || !self.services.is_empty() {
+            text.push_str("# [integrasjoner.NAME] and [services], as dotted keys\n");
+        }
+        for i in &self.integrasjoner {
+            let table = format!("integrasjoner.{}", toml_key(&i.name));
+            text.push_str(&format!("{table}.integrasjon_id = {}\n", toml_string(&i.integrasjon_id)));
+            text.push_str(&format!("{table}.integrasjon_passord = {}\n", toml_string(&i.integrasjon_passord)));
+        }
+        for (name, url) in &self.services {
+            text.push_str(&format!("services.{} = {}\n", toml_key(name), toml_string(url)));
         }
         text
     }
@@ -85,7 +136,18 @@ impl fmt::Debug for ClientSettings {
             .field("integrasjon_id", &self.integrasjon_id)
             .field("integrasjon_passord", &"<redacted>")
             .field("ca_file", &self.ca_file)
+            .field("integrasjoner", &self.integrasjoner)
+            .field("services", &self.services)
             .finish()
+    }
+}
+
+/// A TOML key: bare when it may be (`A-Za-z0-9_-`), else a basic string.
+fn toml_key(s: &str) -> String {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        s.to_string()
+    } else {
+        toml_string(s)
     }
 }
 

@@ -1,6 +1,16 @@
 //! `/_mock/...`: the control endpoints for test suites in other languages (faults, token
-//! lifetime and delay, counters, reset). Never faulted, never authenticated: the mock only
-//! listens on loopback.
+//! lifetime and delay, integrasjoner and person tokens, counters, reset). Never faulted, never
+//! authenticated: the mock only listens on loopback. Only on the main port.
+//!
+//! - `POST /_mock/integrasjoner` with `{"id": "<uuid>", "passord": "…"}` or a list of such:
+//!   the Fiks side accepts them (a known id gets the new password), until a reset.
+//! - `POST /_mock/person-tokens` with `{"tokens": ["…", …]}`: accepted person tokens, until a
+//!   reset.
+//! - `POST /_mock/reset`: counters to zero, faults cleared, token lifetime and delay back to
+//!   the options, integrasjoner and person tokens back to the options' (issued access tokens
+//!   stay valid).
+//!
+//! Each registration is all or nothing: when one entry is invalid, none is registered (400).
 
 use std::time::Duration;
 
@@ -89,7 +99,49 @@ pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
             lock(&shared.tokens).clear();
             ok()
         }
+        "integrasjoner" => register_integrasjoner(shared, &v),
+        "person-tokens" => register_person_tokens(shared, &v),
         _ => json(404, &json!({"error": "unknown control endpoint"})),
+    }
+}
+
+/// `{"id": "<uuid>", "passord": "…"}`, or an array of such objects.
+fn register_integrasjoner(shared: &Shared, v: &Value) -> Resp {
+    const SHAPE: &str = "send {\"id\": \"<uuid>\", \"passord\": \"...\"} or a non-empty array of such objects";
+    let items: Vec<&Value> = match v {
+        Value::Array(items) if !items.is_empty() => items.iter().collect(),
+        Value::Object(_) => vec![v],
+        _ => return bad(SHAPE),
+    };
+    let mut list = Vec::with_capacity(items.len());
+    for item in items {
+        let field = |name: &str| item.get(name).and_then(Value::as_str).map(str::to_string);
+        let (Some(id), Some(passord)) = (field("id"), field("passord")) else {
+            return bad(SHAPE);
+        };
+        if let Some(extra) = item.as_object().and_then(|m| m.keys().find(|k| *k != "id" && *k != "passord")) {
+            return bad(format!("unknown field '{extra}': {SHAPE}"));
+        }
+        list.push((id, passord));
+    }
+    match shared.register_integrasjoner(&list) {
+        Ok(()) => json(200, &json!({"ok": true, "registered": list.len()})),
+        Err(e) => bad(e),
+    }
+}
+
+/// `{"tokens": ["…", …]}`.
+fn register_person_tokens(shared: &Shared, v: &Value) -> Resp {
+    const SHAPE: &str = "send {\"tokens\": [\"<person token>\", ...]} with at least one token";
+    let Some(items) = v.get("tokens").and_then(Value::as_array).filter(|a| !a.is_empty()) else {
+        return bad(SHAPE);
+    };
+    let Some(tokens) = items.iter().map(|t| t.as_str().map(str::to_string)).collect::<Option<Vec<_>>>() else {
+        return bad(format!("every token must be a string: {SHAPE}"));
+    };
+    match shared.register_person_tokens(&tokens) {
+        Ok(()) => json(200, &json!({"ok": true, "registered": tokens.len()})),
+        Err(e) => bad(e),
     }
 }
 

@@ -30,6 +30,8 @@ pub struct Rejection {
 /// ```
 /// let c = fiks_integrasjon_mock::Counters::default();
 /// assert_eq!(c.tokens_issued, 0);
+/// assert_eq!(c.token_mismatches, 0);
+/// assert!(c.requests_by_service.is_empty());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Counters {
@@ -43,8 +45,21 @@ pub struct Counters {
     pub grants_without_jti: u64,
     /// Token requests answered by an injected fault instead of normally.
     pub token_faults: u64,
-    /// Every request under `/fiks` (faulted ones included).
+    /// Every Fiks API request, under `/fiks` and on the SvarUt host under `/svarut` (faulted
+    /// ones included).
     pub fiks_requests: u64,
+    /// [`Counters::fiks_requests`] by service: `fiks` (the main port) and `svarut`.
+    pub requests_by_service: BTreeMap<String, u64>,
+    /// Fiks API requests that passed authentication, by the `IntegrasjonId` they carried.
+    pub requests_by_integrasjon: BTreeMap<String, u64>,
+    /// Fiks API requests whose `X-Mock-Expect-Token-Sha256` header named the SHA-256 of the
+    /// bearer token they carried (checked before authentication; requests answered by an
+    /// injected fault are not checked).
+    pub token_matches_checked: u64,
+    /// Fiks API requests whose `X-Mock-Expect-Token-Sha256` header named another SHA-256 than
+    /// that of the bearer token they carried (or that carried no bearer token): a client that
+    /// sent one caller's token with another caller's request.
+    pub token_mismatches: u64,
     /// Error answers from the Fiks side (authentication, validation, `/status/{code}`,
     /// unknown paths), counted by HTTP status.
     pub fiks_rejections: BTreeMap<u16, u64>,

@@ -17,7 +17,8 @@ use std::time::Duration;
 pub enum FaultTarget {
     /// Maskinporten's `POST /token`.
     Token,
-    /// Everything under `/fiks`.
+    /// Every Fiks API request: under `/fiks`, and under `/svarut` on the SvarUt host (one queue
+    /// and cycle for both).
     Fiks,
 }
 

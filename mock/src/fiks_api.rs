@@ -1,33 +1,19 @@
-//! The Fiks side, everything under `/fiks`: the three integration headers, a search endpoint,
-//! a status endpoint that answers any error, an echo, and Fiks' JSON error format.
+//! The Fiks API of every service (under `/fiks`, and `/svarut` on the SvarUt host): after the
+//! header checks ([`crate::fiks_auth`]), a search endpoint, a status endpoint that answers any
+//! error, the echoes ([`crate::echo`], [`crate::multipart_echo`]), and Fiks' JSON error format.
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use hyper::body::Incoming;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
+use hyper::header::CONTENT_TYPE;
 use hyper::{Method, Request, StatusCode};
 use serde_json::{Map, Value, json};
 
+use crate::fiks_auth::{authenticate, check_expected_token};
 use crate::respond::{Resp, header, json, media_type, read_body, with_body};
+use crate::service::Service;
 use crate::state::{Shared, lock};
-use crate::tokens::IssuedToken;
-
-/// The path prefix the Fiks API lives under.
-pub(crate) const PREFIX: &str = "/fiks";
-/// The scope a Maskinporten token needs for Fiks.
-pub(crate) const FIKS_SCOPE: &str = "ks:fiks";
-const AUTHORIZATION_NAME: &str = "Authorization";
-const INTEGRASJON_ID: &str = "IntegrasjonId";
-const INTEGRASJON_PASSORD: &str = "IntegrasjonPassord";
-
-/// The path as the Fiks service sees it: without the `/fiks` prefix (`/` for the prefix itself).
-pub(crate) fn sub_path(full_path: &str) -> &str {
-    match full_path.strip_prefix(PREFIX) {
-        Some("") => "/",
-        Some(p) => p,
-        None => full_path,
-    }
-}
+use crate::{echo, multipart_echo};
 
 /// A Fiks error answer: `timestamp`, `status`, `error`, `errorId`, `path`, `message`, and
 /// `errorCode` / `errorJson` when given.
@@ -56,120 +42,9 @@ pub(crate) fn fiks_error(
     json(status, &Value::Object(body))
 }
 
-/// Who the caller is after the headers were checked.
-enum Caller {
-    Organisation(IssuedToken),
-    Person,
-}
-
-/// A refusal in the Fiks format, without `errorCode`/`errorJson`.
-fn refuse(status: u16, path: &str, message: &str) -> Box<Resp> {
-    Box::new(fiks_error(status, path, message, None, None))
-}
-
-/// The one value of header `name` (any case); two or more are refused.
-fn single<'h>(headers: &'h HeaderMap, name: &str, path: &str) -> Result<Option<&'h str>, Box<Resp>> {
-    let mut values = headers.get_all(name).iter();
-    let first = values.next();
-    if values.next().is_some() {
-        return Err(refuse(
-            400,
-            path,
-            &format!("Headeren {name} er satt flere ganger (header {name} was sent more than once)"),
-        ));
-    }
-    match first.map(|v| v.to_str()) {
-        None => Ok(None),
-        Some(Ok(v)) => Ok(Some(v)),
-        Some(Err(_)) => {
-            Err(refuse(400, path, &format!("Headeren {name} har ugyldige tegn (header {name} is not visible ASCII)")))
-        }
-    }
-}
-
-/// A 401 for a bearer-token problem, with its `WWW-Authenticate` challenge.
-fn unauthorized(path: &str, message: &str, bearer_error: Option<&str>) -> Box<Resp> {
-    let challenge = match bearer_error {
-        Some(e) => format!("Bearer realm=\"fiks\", error=\"{e}\""),
-        None => "Bearer realm=\"fiks\"".to_string(),
-    };
-    Box::new(header(fiks_error(401, path, message, None, None), "www-authenticate", &challenge))
-}
-
-/// Checks `Authorization`, `IntegrasjonId` and `IntegrasjonPassord`, in that order.
-fn authenticate(shared: &Shared, headers: &HeaderMap, path: &str) -> Result<Caller, Box<Resp>> {
-    let Some(auth) = single(headers, AUTHORIZATION_NAME, path)? else {
-        return Err(unauthorized(
-            path,
-            "Mangler Authorization-header (missing bearer token). Send 'Authorization: Bearer <access token>'",
-            None,
-        ));
-    };
-    let token = match auth.split_once(' ') {
-        Some((scheme, t))
-            if scheme.eq_ignore_ascii_case("bearer") && !t.is_empty() && !t.contains(char::is_whitespace) =>
-        {
-            t
-        }
-        _ => {
-            return Err(unauthorized(
-                path,
-                "Authorization-headeren må være 'Bearer <access token>' (malformed Authorization header)",
-                Some("invalid_request"),
-            ));
-        }
-    };
-    let caller = if token == shared.options.person_token {
-        Caller::Person
-    } else {
-        let found = lock(&shared.tokens).get(token).cloned();
-        match found {
-            None => {
-                return Err(unauthorized(
-                    path,
-                    "Ukjent access token (unknown or revoked token): hent et nytt fra Maskinporten",
-                    Some("invalid_token"),
-                ));
-            }
-            Some(t) if t.expires_at <= Instant::now() => {
-                return Err(unauthorized(
-                    path,
-                    "Access token er utløpt (token expired): hent et nytt fra Maskinporten",
-                    Some("invalid_token"),
-                ));
-            }
-            Some(t) if !t.scopes.iter().any(|s| s == FIKS_SCOPE) => {
-                let message =
-                    format!("Access token mangler scope {FIKS_SCOPE} (insufficient scope: {})", t.scopes.join(" "));
-                let challenge = format!("Bearer realm=\"fiks\", error=\"insufficient_scope\", scope=\"{FIKS_SCOPE}\"");
-                return Err(Box::new(header(*refuse(403, path, &message), "www-authenticate", &challenge)));
-            }
-            Some(t) => Caller::Organisation(t),
-        }
-    };
-    match single(headers, INTEGRASJON_ID, path)? {
-        None => return Err(refuse(401, path, "Mangler IntegrasjonId-header (missing IntegrasjonId)")),
-        Some(id) if id != shared.options.integrasjon_id => {
-            return Err(refuse(
-                403,
-                path,
-                "Ukjent IntegrasjonId, eller organisasjonen er ikke autorisert for integrasjonen (unknown integration)",
-            ));
-        }
-        Some(_) => {}
-    }
-    match single(headers, INTEGRASJON_PASSORD, path)? {
-        None => Err(refuse(401, path, "Mangler IntegrasjonPassord-header (missing IntegrasjonPassord)")),
-        Some(p) if p != shared.options.integrasjon_passord => {
-            Err(refuse(401, path, "Feil IntegrasjonPassord for integrasjonen (wrong integration password)"))
-        }
-        Some(_) => Ok(caller),
-    }
-}
-
-/// Answers a request under `/fiks` (faults were applied before).
-pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
-    let resp = route(shared, req).await;
+/// Answers a request to `service` (faults were applied before).
+pub(crate) async fn handle(shared: &Shared, service: Service, req: Request<Incoming>) -> Resp {
+    let resp = route(shared, service, req).await;
     let status = resp.status().as_u16();
     if status >= 400 {
         *lock(&shared.counters).fiks_rejections.entry(status).or_insert(0) += 1;
@@ -177,17 +52,21 @@ pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
     resp
 }
 
-async fn route(shared: &Shared, req: Request<Incoming>) -> Resp {
+async fn route(shared: &Shared, service: Service, req: Request<Incoming>) -> Resp {
     let full_path = req.uri().path().to_string();
-    let path = sub_path(&full_path).to_string();
-    let caller = match authenticate(shared, req.headers(), &path) {
+    let path = service.sub_path(&full_path).to_string();
+    let token_matches = check_expected_token(shared, req.headers());
+    let caller = match authenticate(shared, service, req.headers(), &path, token_matches) {
         Ok(c) => c,
         Err(r) => return *r,
     };
     let query = req.uri().query().unwrap_or("").to_string();
     let method = req.method().clone();
+    if path == "/echo/multipart" {
+        return multipart_echo::handle(req, &full_path, &path, &caller).await;
+    }
     if path == "/echo" {
-        return echo(req, &full_path, &path, &query, &caller).await;
+        return echo::echo(req, &full_path, &path, &query, &caller).await;
     }
     if path == "/innsyn-sok/api/v1/sok" {
         if method != Method::POST {
@@ -204,7 +83,8 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Resp {
     fiks_error(404, &path, "Fant ikke ressursen (no such resource)", None, None)
 }
 
-fn method_not_allowed(path: &str, allow: &str) -> Resp {
+/// A 405 in the Fiks format, with `Allow`.
+pub(crate) fn method_not_allowed(path: &str, allow: &str) -> Resp {
     header(
         fiks_error(405, path, &format!("Metoden er ikke tillatt her (method not allowed; use {allow})"), None, None),
         "allow",
@@ -254,54 +134,6 @@ fn status(code: &str, path: &str, query: &str) -> Resp {
         &format!("Mock-feil med status {code} (requested error)"),
         Some("MOCK_FEIL"),
         Some(error_json),
-    )
-}
-
-async fn echo(req: Request<Incoming>, full_path: &str, path: &str, query: &str, caller: &Caller) -> Resp {
-    let method = req.method().as_str().to_string();
-    let content_type = req.headers().get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let integrasjon_id_present = req.headers().contains_key(INTEGRASJON_ID);
-    let authorization_present = req.headers().contains_key(AUTHORIZATION);
-    let mut headers = Map::new();
-    for name in req.headers().keys() {
-        if name == AUTHORIZATION || name.as_str().eq_ignore_ascii_case(INTEGRASJON_PASSORD) {
-            continue;
-        }
-        let joined = req
-            .headers()
-            .get_all(name)
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .collect::<Vec<_>>()
-            .join(", ");
-        headers.insert(name.as_str().to_string(), Value::String(joined));
-    }
-    let token = match caller {
-        Caller::Person => json!({"kind": "person"}),
-        Caller::Organisation(t) => {
-            let mut v = json!(t);
-            if let Value::Object(m) = &mut v {
-                m.insert("kind".into(), json!("maskinporten"));
-            }
-            v
-        }
-    };
-    let Some(body) = read_body(req.into_body()).await else {
-        return fiks_error(413, path, "Forespørselen er for stor (body too large)", None, None);
-    };
-    json(
-        200,
-        &json!({
-            "method": method,
-            "path": full_path,
-            "query": query,
-            "body": String::from_utf8_lossy(&body),
-            "content_type": content_type,
-            "integrasjon_id_present": integrasjon_id_present,
-            "authorization_present": authorization_present,
-            "headers": headers,
-            "token": token,
-        }),
     )
 }
 

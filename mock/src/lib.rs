@@ -6,8 +6,12 @@
 //! or a registered `kid`, `aud` (trailing slash included), `iss`, orgnr, lifetime, `jti`
 //! replay, scopes, unknown claims — and answers Maskinporten's OAuth errors. Its Fiks side
 //! (under `/fiks`) checks the bearer token and the `IntegrasjonId`/`IntegrasjonPassord`
-//! headers and answers errors in Fiks' JSON format. Faults (5xx, 429 with `Retry-After`,
-//! delays, garbage, HTML from a proxy, dropped connections) can be injected per side.
+//! headers and answers errors in Fiks' JSON format. A second port stands in for SvarUt's host:
+//! the same Fiks API under `/svarut` and nothing else. Both accept many integrasjoner (the
+//! default one, [`mock_integrasjon`]`(1..=n)` and any registered at run time) and many citizens'
+//! person tokens, and their echoes say who called (integrasjon, SHA-256 of the token, service).
+//! Faults (5xx, 429 with `Retry-After`, delays, garbage, HTML from a proxy, dropped connections)
+//! can be injected per side.
 //!
 //! It shares no protocol code with the client, so it cannot quietly accept the client's
 //! mistakes.
@@ -34,23 +38,30 @@ mod body;
 mod client_settings;
 mod control;
 mod counters;
+mod echo;
 mod faults;
 mod fiks_api;
+mod fiks_auth;
 mod grant_check;
+mod integrasjoner;
 mod maskinporten;
+mod multipart_echo;
 mod options;
 mod pki;
 mod respond;
 mod router;
 mod server;
+mod service;
 mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
 
-pub use client_settings::ClientSettings;
+pub use client_settings::{ClientSettings, NamedIntegrasjon};
 pub use counters::{Counters, Rejection};
 pub use faults::{Fault, FaultSpec, FaultTarget};
+pub use fiks_auth::EXPECT_TOKEN_SHA256_HEADER;
+pub use integrasjoner::{CONFIG_INTEGRASJONER, mock_integrasjon};
 pub use options::{
     DEFAULT_INTEGRASJON_ID, DEFAULT_INTEGRASJON_PASSORD, DEFAULT_ISSUER, DEFAULT_PERSON_TOKEN, MockOptions,
 };

@@ -15,14 +15,23 @@ use fiks_integrasjon_mock::{FaultSpec, FaultTarget, MockOptions, MockServer, Pki
 /// A strict local Maskinporten and KS Fiks API with its own test PKI.
 ///
 /// Prints one line of JSON (URLs, ids, secrets, file paths) on stdout once it is ready.
+/// A second port stands in for SvarUt (the Fiks API under /svarut, `svarut_base_url`).
 /// Control endpoints for tests: POST /_mock/faults, /_mock/token-lifetime, /_mock/token-delay,
-/// /_mock/reset, /_mock/revoke-tokens; GET /_mock/counters.
+/// /_mock/integrasjoner, /_mock/person-tokens, /_mock/reset, /_mock/revoke-tokens;
+/// GET /_mock/counters.
 #[derive(Debug, Parser)]
 #[command(name = "fiks-integrasjon-mock", version)]
 struct Args {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 0)]
     port: u16,
+    /// Port on 127.0.0.1 of the SvarUt stand-in (0 picks a free one).
+    #[arg(long, default_value_t = 0, value_name = "PORT")]
+    svarut_port: u16,
+    /// How many extra integrasjoner to accept (ids 00000000-0000-4000-8000-000000000001 …,
+    /// passwords mock-passord-1 …); the first three are named kommune-1 … kommune-3 in fiks.toml.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    extra_integrasjoner: usize,
     /// Where to write the PKI files and fiks.toml (default: a new temporary directory, kept).
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
@@ -87,7 +96,14 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         None => Pki::generate()?,
     };
     let files = pki.write_to(&dir)?;
-    let mut options = MockOptions { port: args.port, tls: args.tls, pki: Some(pki), ..MockOptions::default() };
+    let mut options = MockOptions {
+        port: args.port,
+        svarut_port: args.svarut_port,
+        extra_integrasjoner: args.extra_integrasjoner,
+        tls: args.tls,
+        pki: Some(pki),
+        ..MockOptions::default()
+    };
     if let Some(secs) = args.token_lifetime {
         options.token_lifetime_secs = secs;
     }

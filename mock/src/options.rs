@@ -19,6 +19,7 @@ pub const DEFAULT_PERSON_TOKEN: &str = "mock-person-token-7f3c9a2e5b8d4e1fa6c0b9
 /// let opts = fiks_integrasjon_mock::MockOptions { token_lifetime_secs: 5, ..Default::default() };
 /// assert_eq!(opts.issuer, "fiks-mock-client");
 /// assert_eq!(opts.allowed_scopes, ["ks:fiks", "ks:fiks:test", "difitest:test2"]);
+/// assert_eq!(opts.extra_integrasjoner, 100);
 /// ```
 #[derive(Clone)]
 pub struct MockOptions {
@@ -34,12 +35,24 @@ pub struct MockOptions {
     pub integrasjon_id: String,
     /// The Fiks integration password (`IntegrasjonPassord`).
     pub integrasjon_passord: String,
+    /// How many more integrasjoner the Fiks side accepts besides the default one:
+    /// [`crate::mock_integrasjon`]`(1)` … `(extra_integrasjoner)`, the first three of them named
+    /// `kommune-1` … `kommune-3` in the mock's `fiks.toml`. More can be registered at run time
+    /// ([`crate::MockServer::register_integrasjon`], `POST /_mock/integrasjoner`).
+    pub extra_integrasjoner: usize,
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+    /// Port on 127.0.0.1 of the SvarUt stand-in (the Fiks API under `/svarut`, nothing else);
+    /// 0 picks a free one.
+    pub svarut_port: u16,
     /// Serve HTTPS (certificate for `localhost` and 127.0.0.1 from the mock CA).
     pub tls: bool,
     /// The ID-porten person token the Fiks side accepts instead of a Maskinporten token.
     pub person_token: String,
+    /// More ID-porten person tokens the Fiks side accepts (one per citizen, say). More can be
+    /// registered at run time ([`crate::MockServer::register_person_token`],
+    /// `POST /_mock/person-tokens`).
+    pub person_tokens: Vec<String>,
     /// The PKI to trust; `None` generates one.
     pub pki: Option<Pki>,
 }
@@ -53,9 +66,12 @@ impl Default for MockOptions {
             token_lifetime_secs: 120,
             integrasjon_id: DEFAULT_INTEGRASJON_ID.to_string(),
             integrasjon_passord: DEFAULT_INTEGRASJON_PASSORD.to_string(),
+            extra_integrasjoner: 100,
             port: 0,
+            svarut_port: 0,
             tls: false,
             person_token: DEFAULT_PERSON_TOKEN.to_string(),
+            person_tokens: Vec::new(),
             pki: None,
         }
     }
@@ -70,9 +86,12 @@ impl fmt::Debug for MockOptions {
             .field("token_lifetime_secs", &self.token_lifetime_secs)
             .field("integrasjon_id", &self.integrasjon_id)
             .field("integrasjon_passord", &"<redacted>")
+            .field("extra_integrasjoner", &self.extra_integrasjoner)
             .field("port", &self.port)
+            .field("svarut_port", &self.svarut_port)
             .field("tls", &self.tls)
             .field("person_token", &"<redacted>")
+            .field("person_tokens", &format_args!("<{} redacted>", self.person_tokens.len()))
             .field("pki", &self.pki)
             .finish()
     }

@@ -1,5 +1,6 @@
-//! Routes a request to the Maskinporten side, the Fiks side or the control endpoints, and
-//! applies injected faults on the way.
+//! Routes a request to the Maskinporten side, a Fiks service or the control endpoints, and
+//! applies injected faults on the way. The main port serves them all (the Fiks API under
+//! `/fiks`); the SvarUt port serves only the Fiks API under `/svarut`, and 404 for the rest.
 
 use std::fmt;
 
@@ -13,8 +14,18 @@ use http_body_util::BodyExt;
 
 use crate::body::HeadStall;
 use crate::respond::{GARBAGE, HTML_502, MockBody, Resp, header, with_body, with_shaped_body};
+use crate::service::{self, Service};
 use crate::state::{Shared, lock};
 use crate::{control, fiks_api, maskinporten};
+
+/// Which listening port a request came in on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Site {
+    /// The main port: Maskinporten, the Fiks API under `/fiks`, the control endpoints.
+    Main,
+    /// The SvarUt stand-in's port: the Fiks API under `/svarut`, nothing else.
+    Svarut,
+}
 
 /// The error that makes hyper close the connection without an answer ([`Fault::Drop`]).
 #[derive(Debug)]
@@ -31,12 +42,17 @@ impl std::error::Error for DroppedOnPurpose {}
 /// Answers one request; `Err` makes hyper close the connection without an answer.
 pub(crate) async fn dispatch(
     shared: &Shared,
+    site: Site,
     req: Request<Incoming>,
     stall: &HeadStall,
 ) -> Result<Resp, DroppedOnPurpose> {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let answer = route(shared, req, stall).await;
+    let answer = match site {
+        Site::Main => route(shared, req, stall).await,
+        Site::Svarut if service::SVARUT.serves(&path) => fiks(shared, service::SVARUT, req, stall).await,
+        Site::Svarut => Ok(not_found()),
+    };
     match &answer {
         Ok(r) => tracing::debug!(%method, %path, status = r.status().as_u16(), "answered"),
         Err(e) => tracing::debug!(%method, %path, "{e}"),
@@ -54,13 +70,8 @@ async fn route(shared: &Shared, req: Request<Incoming>, stall: &HeadStall) -> Re
             Applied::Reshape(how) => Ok(reshape(maskinporten::token(shared, req).await, how).await),
         };
     }
-    if path == fiks_api::PREFIX || path.starts_with("/fiks/") {
-        lock(&shared.counters).fiks_requests += 1;
-        return match apply_fault(shared, FaultTarget::Fiks, fiks_api::sub_path(path), stall).await? {
-            Applied::Answer(r) => Ok(r),
-            Applied::Normal => Ok(fiks_api::handle(shared, req).await),
-            Applied::Reshape(how) => Ok(reshape(fiks_api::handle(shared, req).await, how).await),
-        };
+    if service::FIKS.serves(path) {
+        return fiks(shared, service::FIKS, req, stall).await;
     }
     if path == "/.well-known/oauth-authorization-server" {
         return Ok(maskinporten::metadata(shared, req.method()));
@@ -68,7 +79,32 @@ async fn route(shared: &Shared, req: Request<Incoming>, stall: &HeadStall) -> Re
     if path.starts_with(control::PREFIX) {
         return Ok(control::handle(shared, req).await);
     }
-    Ok(with_body(404, "text/plain; charset=utf-8", "404 Not Found\n"))
+    Ok(not_found())
+}
+
+/// The plain 404 of a path no side serves.
+fn not_found() -> Resp {
+    with_body(404, "text/plain; charset=utf-8", "404 Not Found\n")
+}
+
+/// A request to a Fiks service, counted, with the Fiks faults applied.
+async fn fiks(
+    shared: &Shared,
+    service: Service,
+    req: Request<Incoming>,
+    stall: &HeadStall,
+) -> Result<Resp, DroppedOnPurpose> {
+    {
+        let mut c = lock(&shared.counters);
+        c.fiks_requests += 1;
+        *c.requests_by_service.entry(service.name.to_string()).or_insert(0) += 1;
+    }
+    let sub_path = service.sub_path(req.uri().path()).to_string();
+    match apply_fault(shared, FaultTarget::Fiks, &sub_path, stall).await? {
+        Applied::Answer(r) => Ok(r),
+        Applied::Normal => Ok(fiks_api::handle(shared, service, req).await),
+        Applied::Reshape(how) => Ok(reshape(fiks_api::handle(shared, service, req).await, how).await),
+    }
 }
 
 /// What a fault does to a request.

@@ -1,5 +1,6 @@
-//! The HTTP(S) server on 127.0.0.1: binding, serving connections, start/stop, and the methods
-//! tests use to read and steer a running mock.
+//! The HTTP(S) server on 127.0.0.1: binding its two ports (the main one and the SvarUt
+//! stand-in's), serving connections, start/stop, and the methods tests use to read and steer a
+//! running mock.
 
 use std::fmt;
 use std::io;
@@ -19,16 +20,23 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use crate::body::{HeadStall, StallingIo};
-use crate::client_settings::ClientSettings;
+use crate::client_settings::{ClientSettings, NamedIntegrasjon};
 use crate::counters::Counters;
 use crate::faults::{Fault, FaultTarget};
+use crate::fiks_auth::FIKS_SCOPE;
 use crate::grant_check::Trust;
+use crate::integrasjoner::{CONFIG_INTEGRASJONER, mock_integrasjon};
 use crate::options::MockOptions;
 use crate::pki::{Pki, PkiFiles};
+use crate::router::{self, Site};
+use crate::service;
 use crate::state::{Shared, lock};
-use crate::{fiks_api, router};
 
 /// A running mock. Dropping it stops the server.
+///
+/// It listens on two ports of 127.0.0.1: the main one (Maskinporten, the Fiks API under
+/// `/fiks`, the control endpoints) and one standing in for SvarUt's host (only the Fiks API,
+/// under `/svarut`). Both take the same tokens and integrasjoner.
 ///
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
@@ -36,11 +44,13 @@ use crate::{fiks_api, router};
 /// let mock = MockServer::start(MockOptions::default()).await?;
 /// assert!(mock.audience().ends_with('/'));
 /// assert_eq!(mock.token_endpoint(), format!("{}/token", mock.base_url()));
+/// assert!(mock.svarut_base_url().ends_with("/svarut"));
 /// # Ok(()) }
 /// ```
 pub struct MockServer {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    svarut_addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     /// For [`MockServer::start_blocking`]: the runtime thread and its "stopped" signal (in a
     /// `Mutex` only so that a `MockServer` is `Sync` and can live in a `static`).
@@ -49,15 +59,26 @@ pub struct MockServer {
 
 impl fmt::Debug for MockServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MockServer").field("base_url", &self.shared.base_url).finish_non_exhaustive()
+        f.debug_struct("MockServer")
+            .field("base_url", &self.shared.base_url)
+            .field("svarut_base_url", &self.shared.svarut_base_url)
+            .finish_non_exhaustive()
     }
 }
 
-/// A server that is bound and ready to accept.
+/// A server that is bound and ready to accept, on both ports.
 struct Bound {
     listener: TcpListener,
+    svarut_listener: TcpListener,
     tls: Option<TlsAcceptor>,
     shared: Arc<Shared>,
+}
+
+impl Bound {
+    /// The main port's and the SvarUt port's addresses.
+    fn addrs(&self) -> io::Result<(SocketAddr, SocketAddr)> {
+        Ok((self.listener.local_addr()?, self.svarut_listener.local_addr()?))
+    }
 }
 
 fn tls_acceptor(pki: &Pki) -> io::Result<TlsAcceptor> {
@@ -86,13 +107,17 @@ async fn bind(mut options: MockOptions) -> io::Result<Bound> {
     };
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, options.port))).await?;
     let port = listener.local_addr()?.port();
-    let (tls, base_url) = if options.tls {
+    let svarut_listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, options.svarut_port))).await?;
+    let svarut_port = svarut_listener.local_addr()?.port();
+    let (tls, host) = if options.tls {
         let pki = pki.clone();
         let acceptor = tokio::task::spawn_blocking(move || tls_acceptor(&pki)).await.map_err(io::Error::other)??;
-        (Some(acceptor), format!("https://localhost:{port}"))
+        (Some(acceptor), "https://localhost")
     } else {
-        (None, format!("http://127.0.0.1:{port}"))
+        (None, "http://127.0.0.1")
     };
+    let base_url = format!("{host}:{port}");
+    let svarut_base_url = format!("{host}:{svarut_port}{}", service::SVARUT.prefix);
     let trust = Trust {
         ca_der: pki.ca_der().to_vec(),
         intermediate_der: pki.intermediate_der().to_vec(),
@@ -103,13 +128,26 @@ async fn bind(mut options: MockOptions) -> io::Result<Bound> {
     options.client_orgnr = Some(client_orgnr.clone());
     options.pki = Some(pki.clone());
     options.port = port;
-    let shared = Arc::new(Shared::new(options, pki, client_orgnr, trust, base_url));
-    Ok(Bound { listener, tls, shared })
+    options.svarut_port = svarut_port;
+    let shared = Arc::new(Shared::new(options, pki, client_orgnr, trust, base_url, svarut_base_url));
+    Ok(Bound { listener, svarut_listener, tls, shared })
 }
 
-/// Accepts connections until `shutdown` turns true.
-async fn serve(bound: Bound, mut shutdown: watch::Receiver<bool>) {
-    let Bound { listener, tls, shared } = bound;
+/// Serves both ports until `shutdown` turns true.
+async fn serve(bound: Bound, shutdown: watch::Receiver<bool>) {
+    let Bound { listener, svarut_listener, tls, shared } = bound;
+    let svarut = accept(svarut_listener, Site::Svarut, tls.clone(), shared.clone(), shutdown.clone());
+    tokio::join!(accept(listener, Site::Main, tls, shared, shutdown), svarut);
+}
+
+/// Accepts connections on one port until `shutdown` turns true.
+async fn accept(
+    listener: TcpListener,
+    site: Site,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
@@ -129,11 +167,11 @@ async fn serve(bound: Bound, mut shutdown: watch::Receiver<bool>) {
         let tls = tls.clone();
         tokio::spawn(async move {
             match tls {
-                None => serve_connection(stream, shared, shutdown).await,
+                None => serve_connection(stream, site, shared, shutdown).await,
                 Some(acceptor) => {
                     let handshake = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream));
                     match handshake.await {
-                        Ok(Ok(tls_stream)) => serve_connection(tls_stream, shared, shutdown).await,
+                        Ok(Ok(tls_stream)) => serve_connection(tls_stream, site, shared, shutdown).await,
                         Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
                         Err(_) => tracing::debug!("TLS handshake timed out"),
                     }
@@ -143,7 +181,7 @@ async fn serve(bound: Bound, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-async fn serve_connection<I>(io: I, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>)
+async fn serve_connection<I>(io: I, site: Site, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -152,7 +190,7 @@ where
     let service = service_fn(move |req| {
         let shared = shared.clone();
         let stall = stall.clone();
-        async move { router::dispatch(&shared, req, &stall).await }
+        async move { router::dispatch(&shared, site, req, &stall).await }
     });
     let conn = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(io), service);
     tokio::select! {
@@ -168,16 +206,16 @@ impl MockServer {
         let bound = bind(options).await?;
         let (shutdown, rx) = watch::channel(false);
         let shared = bound.shared.clone();
-        let addr = bound.listener.local_addr()?;
+        let (addr, svarut_addr) = bound.addrs()?;
         tokio::spawn(serve(bound, rx));
-        Ok(MockServer { shared, addr, shutdown, runtime: Mutex::new(None) })
+        Ok(MockServer { shared, addr, svarut_addr, shutdown, runtime: Mutex::new(None) })
     }
 
     /// Like [`MockServer::start`], on a runtime thread of its own: for synchronous tests and
     /// for harnesses in other languages. May be called inside or outside a tokio runtime.
     pub fn start_blocking(options: MockOptions) -> io::Result<MockServer> {
         let (shutdown, rx) = watch::channel(false);
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<(Arc<Shared>, SocketAddr)>>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<(Arc<Shared>, SocketAddr, SocketAddr)>>();
         let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::Builder::new().name("fiks-integrasjon-mock".into()).spawn(move || {
             let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -200,23 +238,23 @@ impl MockServer {
                         return;
                     }
                 };
-                let addr = match bound.listener.local_addr() {
+                let (addr, svarut_addr) = match bound.addrs() {
                     Ok(a) => a,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
                         return;
                     }
                 };
-                let _ = ready_tx.send(Ok((bound.shared.clone(), addr)));
+                let _ = ready_tx.send(Ok((bound.shared.clone(), addr, svarut_addr)));
                 serve(bound, rx).await;
             });
             runtime.shutdown_timeout(Duration::from_millis(200));
             let _ = done_tx.send(());
         })?;
-        let (shared, addr) = ready_rx
+        let (shared, addr, svarut_addr) = ready_rx
             .recv()
             .map_err(|_| io::Error::other("the mock's runtime thread stopped before it was ready"))??;
-        Ok(MockServer { shared, addr, shutdown, runtime: Mutex::new(Some((thread, done_rx))) })
+        Ok(MockServer { shared, addr, svarut_addr, shutdown, runtime: Mutex::new(Some((thread, done_rx))) })
     }
 
     /// `http://127.0.0.1:PORT`, or `https://localhost:PORT` with TLS.
@@ -224,9 +262,14 @@ impl MockServer {
         self.shared.base_url.clone()
     }
 
-    /// The socket address the mock listens on.
+    /// The socket address the mock listens on (the main port).
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The socket address of the SvarUt stand-in (the second port).
+    pub fn svarut_addr(&self) -> SocketAddr {
+        self.svarut_addr
     }
 
     /// The Maskinporten issuer id grants must carry in `aud`: the base URL with a trailing
@@ -242,7 +285,14 @@ impl MockServer {
 
     /// The Fiks API base URL, `base_url + "/fiks"` (a base with a path prefix, on purpose).
     pub fn fiks_base_url(&self) -> String {
-        format!("{}{}", self.shared.base_url, fiks_api::PREFIX)
+        format!("{}{}", self.shared.base_url, service::FIKS.prefix)
+    }
+
+    /// The SvarUt stand-in's base URL, `http://127.0.0.1:PORT2/svarut` (`https://localhost:PORT2/svarut`
+    /// with TLS): the same Fiks API on a host of its own, as `svarut.ks.no` is. It serves nothing
+    /// else (no `/token`, no `/_mock`).
+    pub fn svarut_base_url(&self) -> String {
+        self.shared.svarut_base_url.clone()
     }
 
     /// The authorization server metadata URL (`/.well-known/oauth-authorization-server`).
@@ -265,26 +315,84 @@ impl MockServer {
         &self.shared.options
     }
 
-    /// The ID-porten person token the Fiks side accepts.
+    /// The ID-porten person token the Fiks side accepts (the default one; see
+    /// [`MockServer::person_tokens`] for all).
     pub fn person_token(&self) -> &str {
         &self.shared.options.person_token
     }
 
+    /// Every person token the Fiks side accepts now, sorted: the options' and those registered.
+    pub fn person_tokens(&self) -> Vec<String> {
+        lock(&self.shared.person_tokens).all()
+    }
+
+    /// Makes the Fiks side accept `token` as an ID-porten person token (what
+    /// `POST /_mock/person-tokens` does), until [`MockServer::reset`]. The error says why a token
+    /// cannot be one (empty, or not printable ASCII without spaces).
+    ///
+    /// ```no_run
+    /// # let mock = fiks_integrasjon_mock::MockServer::start_blocking(Default::default()).unwrap();
+    /// mock.register_person_token("innbygger-2-token")?;
+    /// assert!(mock.person_tokens().contains(&"innbygger-2-token".to_string()));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn register_person_token(&self, token: &str) -> Result<(), String> {
+        self.shared.register_person_tokens(&[token.to_string()])
+    }
+
+    /// The extra integrasjoner of the options, `(IntegrasjonId, IntegrasjonPassord)` for
+    /// [`crate::mock_integrasjon`]`(1)` … `(extra_integrasjoner)`.
+    pub fn extra_integrasjoner(&self) -> Vec<(String, String)> {
+        (1..=self.shared.options.extra_integrasjoner).map(mock_integrasjon).collect()
+    }
+
+    /// Every integrasjon the Fiks side accepts now, `(IntegrasjonId, IntegrasjonPassord)`: the
+    /// default one, the extras, then those registered at run time.
+    pub fn integrasjoner(&self) -> Vec<(String, String)> {
+        lock(&self.shared.integrasjoner).all().to_vec()
+    }
+
+    /// Makes the Fiks side accept the integrasjon `id` with `passord` (or gives a known `id`
+    /// this password), on both hosts, until [`MockServer::reset`]: what
+    /// `POST /_mock/integrasjoner` does. The error says why it cannot be one (`id` not a UUID,
+    /// the password empty or not one an HTTP header carries unchanged).
+    ///
+    /// ```no_run
+    /// # let mock = fiks_integrasjon_mock::MockServer::start_blocking(Default::default()).unwrap();
+    /// mock.register_integrasjon("8f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e", "bergen-passord")?;
+    /// assert!(mock.register_integrasjon("bergen", "x").is_err());
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn register_integrasjon(&self, id: &str, passord: &str) -> Result<(), String> {
+        self.shared.register_integrasjoner(&[(id.to_string(), passord.to_string())])
+    }
+
     /// What a client needs to use this mock, with `files.p12` as its certificate (plus
     /// `files.ca_pem` as `ca_file` with TLS).
+    ///
+    /// Besides the default integrasjon it names the first three extra ones (as
+    /// `kommune-1` … `kommune-3`) and the service `svarut` at [`MockServer::svarut_base_url`].
     pub fn client_settings(&self, files: &PkiFiles) -> ClientSettings {
         let o = &self.shared.options;
+        let integrasjoner = (1..=o.extra_integrasjoner.min(CONFIG_INTEGRASJONER))
+            .map(|i| {
+                let (integrasjon_id, integrasjon_passord) = mock_integrasjon(i);
+                NamedIntegrasjon { name: format!("kommune-{i}"), integrasjon_id, integrasjon_passord }
+            })
+            .collect();
         ClientSettings {
             audience: self.audience(),
             token_endpoint: self.token_endpoint(),
             fiks_base_url: self.fiks_base_url(),
             issuer: o.issuer.clone(),
-            scopes: fiks_api::FIKS_SCOPE.to_string(),
+            scopes: FIKS_SCOPE.to_string(),
             certificate: files.p12.clone(),
             certificate_password: self.shared.pki.password().to_string(),
             integrasjon_id: o.integrasjon_id.clone(),
             integrasjon_passord: o.integrasjon_passord.clone(),
             ca_file: o.tls.then(|| files.ca_pem.clone()),
+            integrasjoner,
+            services: vec![(service::SVARUT.name.to_string(), self.svarut_base_url())],
         }
     }
 
@@ -295,15 +403,29 @@ impl MockServer {
     }
 
     /// Everything a test harness needs to know, as the binary prints it: URLs, ids, secrets
-    /// and file paths (`config` is where the `fiks.toml` was written).
+    /// and file paths (`config` is where the `fiks.toml` was written). `integrasjoner` lists
+    /// the named integrasjoner of the `fiks.toml` (`name`, `integrasjon_id`,
+    /// `integrasjon_passord`); `extra_integrasjoner` says how many of
+    /// [`crate::mock_integrasjon`] are accepted.
     pub fn describe(&self, files: &PkiFiles, config: &Path) -> Value {
         let o = &self.shared.options;
         let p = |path: &Path| path.to_string_lossy().into_owned();
+        let integrasjoner: Vec<Value> = self
+            .client_settings(files)
+            .integrasjoner
+            .into_iter()
+            .map(|i| {
+                json!({"name": i.name, "integrasjon_id": i.integrasjon_id, "integrasjon_passord": i.integrasjon_passord})
+            })
+            .collect();
         json!({
             "base_url": self.base_url(),
             "audience": self.audience(),
             "token_endpoint": self.token_endpoint(),
             "fiks_base_url": self.fiks_base_url(),
+            "svarut_base_url": self.svarut_base_url(),
+            "integrasjoner": integrasjoner,
+            "extra_integrasjoner": o.extra_integrasjoner,
             "issuer": o.issuer,
             "integrasjon_id": o.integrasjon_id,
             "integrasjon_passord": o.integrasjon_passord,
@@ -334,8 +456,9 @@ impl MockServer {
         *lock(&self.shared.counters) = Counters::default();
     }
 
-    /// Counters to zero, faults cleared, token lifetime and delay back to the options
-    /// (what `POST /_mock/reset` does). Issued tokens stay valid.
+    /// Counters to zero, faults cleared, token lifetime and delay back to the options, and the
+    /// integrasjoner and person tokens back to the options' (those registered at run time are
+    /// forgotten): what `POST /_mock/reset` does. Issued access tokens stay valid.
     pub fn reset(&self) {
         self.shared.reset_all();
     }

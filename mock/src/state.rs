@@ -7,9 +7,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::counters::Counters;
 use crate::faults::{Fault, FaultBook, FaultTarget};
 use crate::grant_check::Trust;
+use crate::integrasjoner::{self, Integrasjoner};
 use crate::options::MockOptions;
 use crate::pki::Pki;
-use crate::tokens::{JtiLedger, TokenStore};
+use crate::tokens::{self, JtiLedger, PersonTokens, TokenStore};
 
 /// Locks a mutex, carrying on with the data if another thread panicked while holding it.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -46,6 +47,8 @@ pub(crate) struct Shared {
     pub trust: Trust,
     /// `http://127.0.0.1:PORT` or `https://localhost:PORT`.
     pub base_url: String,
+    /// The SvarUt stand-in's base, `http://127.0.0.1:PORT2/svarut` (or `https://localhost:…`).
+    pub svarut_base_url: String,
     audience: String,
     token_lifetime: AtomicU64,
     token_delay_ms: AtomicU64,
@@ -55,11 +58,24 @@ pub(crate) struct Shared {
     pub faults: Mutex<Faults>,
     pub tokens: Mutex<TokenStore>,
     pub jtis: Mutex<JtiLedger>,
+    /// The integrasjoner the Fiks side accepts (the options' and those registered since).
+    pub integrasjoner: Mutex<Integrasjoner>,
+    /// The person tokens the Fiks side accepts (the options' and those registered since).
+    pub person_tokens: Mutex<PersonTokens>,
 }
 
 impl Shared {
-    pub(crate) fn new(options: MockOptions, pki: Pki, client_orgnr: String, trust: Trust, base_url: String) -> Self {
+    pub(crate) fn new(
+        options: MockOptions,
+        pki: Pki,
+        client_orgnr: String,
+        trust: Trust,
+        base_url: String,
+        svarut_base_url: String,
+    ) -> Self {
         Self {
+            integrasjoner: Mutex::new(Shared::initial_integrasjoner(&options)),
+            person_tokens: Mutex::new(Shared::initial_person_tokens(&options)),
             audience: format!("{base_url}/"),
             token_lifetime: AtomicU64::new(options.token_lifetime_secs),
             token_delay_ms: AtomicU64::new(0),
@@ -69,6 +85,7 @@ impl Shared {
             client_orgnr,
             trust,
             base_url,
+            svarut_base_url,
             counters: Mutex::default(),
             faults: Mutex::default(),
             tokens: Mutex::default(),
@@ -114,11 +131,48 @@ impl Shared {
         lock(&self.faults).book(target).take()
     }
 
-    /// Counters back to zero, faults cleared, token lifetime and delay back to the options.
+    fn initial_integrasjoner(options: &MockOptions) -> Integrasjoner {
+        Integrasjoner::new(&options.integrasjon_id, &options.integrasjon_passord, options.extra_integrasjoner)
+    }
+
+    fn initial_person_tokens(options: &MockOptions) -> PersonTokens {
+        PersonTokens::new(std::iter::once(&options.person_token).chain(&options.person_tokens))
+    }
+
+    /// Registers integrasjoner (or gives known ids new passwords): all of them, or, when one is
+    /// invalid, none.
+    pub(crate) fn register_integrasjoner(&self, list: &[(String, String)]) -> Result<(), String> {
+        for (id, passord) in list {
+            integrasjoner::check(id, passord)?;
+        }
+        let mut all = lock(&self.integrasjoner);
+        for (id, passord) in list {
+            all.set(id, passord);
+        }
+        Ok(())
+    }
+
+    /// Registers person tokens: all of them, or, when one is invalid, none.
+    pub(crate) fn register_person_tokens(&self, list: &[String]) -> Result<(), String> {
+        for token in list {
+            tokens::check_person_token(token)?;
+        }
+        let mut all = lock(&self.person_tokens);
+        for token in list {
+            all.insert(token);
+        }
+        Ok(())
+    }
+
+    /// Counters back to zero, faults cleared, token lifetime and delay back to the options, and
+    /// the integrasjoner and person tokens back to the options' (those registered at run time
+    /// are forgotten). Issued access tokens stay valid.
     pub(crate) fn reset_all(&self) {
         *lock(&self.counters) = Counters::default();
         *lock(&self.faults) = Faults::default();
         self.set_token_lifetime(self.options.token_lifetime_secs);
         self.set_token_delay(Duration::ZERO);
+        *lock(&self.integrasjoner) = Shared::initial_integrasjoner(&self.options);
+        *lock(&self.person_tokens) = Shared::initial_person_tokens(&self.options);
     }
 }

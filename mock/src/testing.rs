@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::{ClientSettings, LeafOptions, MockOptions, MockServer, Pki, PkiFiles};
+use crate::{ClientSettings, LeafOptions, MockOptions, MockServer, NamedIntegrasjon, Pki, PkiFiles};
 
 /// How long [`wait_until`] and [`wait_until_async`] wait before they fail the test: long enough
 /// that only a real fault reaches it, even on a loaded machine.
@@ -174,6 +174,34 @@ impl TestMock {
     /// The text of the ready `fiks.toml` (what [`TestMock::config_path`] holds).
     pub fn config_toml(&self) -> String {
         self.settings.to_toml()
+    }
+
+    /// The SvarUt stand-in's base URL (`services.svarut` of the `fiks.toml`).
+    ///
+    /// ```no_run
+    /// let t = fiks_integrasjon_mock::testing::TestMock::start();
+    /// assert!(t.config_toml().contains(&format!("services.svarut = \"{}\"", t.svarut_base_url())));
+    /// ```
+    pub fn svarut_base_url(&self) -> String {
+        self.mock.svarut_base_url()
+    }
+
+    /// The named integrasjoner of the `fiks.toml` (`kommune-1` … `kommune-3`, the mock's first
+    /// extras).
+    ///
+    /// ```no_run
+    /// let t = fiks_integrasjon_mock::testing::TestMock::start();
+    /// let k1 = &t.integrasjoner()[0];
+    /// assert_eq!((k1.name.as_str(), k1.integrasjon_id.clone()), ("kommune-1", t.integrasjon(1).0));
+    /// ```
+    pub fn integrasjoner(&self) -> &[NamedIntegrasjon] {
+        &self.settings.integrasjoner
+    }
+
+    /// The mock's `i`-th extra integrasjon, `(IntegrasjonId, IntegrasjonPassord)`
+    /// ([`crate::mock_integrasjon`]); accepted for `i` in `1..=options.extra_integrasjoner`.
+    pub fn integrasjon(&self, i: usize) -> (String, String) {
+        crate::mock_integrasjon(i)
     }
 
     /// Writes a leaf variant of the PKI (see [`Pki::leaf_variant`]) to `dir()/variants/<name>`.

@@ -1,6 +1,7 @@
-//! The access tokens the mock has issued, and the grant ids (`jti`) it has seen.
+//! The access tokens the mock has issued, the grant ids (`jti`) it has seen, and the ID-porten
+//! person tokens its Fiks side accepts.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -56,6 +57,46 @@ impl TokenStore {
     }
 }
 
+/// The ID-porten person tokens the Fiks side accepts instead of a Maskinporten token.
+#[derive(Debug, Default)]
+pub(crate) struct PersonTokens {
+    tokens: HashSet<String>,
+}
+
+impl PersonTokens {
+    /// The tokens of the options: `person_token` and `person_tokens`.
+    pub(crate) fn new<'a>(tokens: impl IntoIterator<Item = &'a String>) -> PersonTokens {
+        PersonTokens { tokens: tokens.into_iter().cloned().collect() }
+    }
+
+    pub(crate) fn insert(&mut self, token: &str) {
+        self.tokens.insert(token.to_string());
+    }
+
+    pub(crate) fn contains(&self, token: &str) -> bool {
+        self.tokens.contains(token)
+    }
+
+    /// Every accepted person token, sorted.
+    pub(crate) fn all(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.tokens.iter().cloned().collect();
+        all.sort();
+        all
+    }
+}
+
+/// Checks a person token before it is registered: one a client can send as
+/// `Authorization: Bearer <token>` (printable ASCII without spaces, not empty).
+pub(crate) fn check_person_token(token: &str) -> Result<(), String> {
+    if token.is_empty() {
+        return Err("a person token is empty".to_string());
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("a person token must be printable ASCII without spaces (it is sent as 'Bearer <token>')".into());
+    }
+    Ok(())
+}
+
 /// Grant ids seen, each remembered until its grant would have expired anyway.
 #[derive(Debug, Default)]
 pub(crate) struct JtiLedger {
@@ -87,6 +128,17 @@ mod tests {
         let t = TokenStore::new_token_value();
         assert!(t.len() >= 40 && !t.contains('.'), "{t}");
         assert_ne!(t, TokenStore::new_token_value());
+    }
+
+    #[test]
+    fn person_tokens() {
+        let mut p = PersonTokens::new(&["a".to_string()]);
+        p.insert("b");
+        assert!(p.contains("a") && p.contains("b") && !p.contains("c"));
+        assert_eq!(p.all(), ["a", "b"]);
+        assert!(check_person_token("").is_err());
+        assert!(check_person_token("two words").is_err());
+        assert_eq!(check_person_token("eyJ.abc-_~+/="), Ok(()));
     }
 
     #[test]

@@ -17,9 +17,11 @@ const KEYS: &[&str] = &[
     "chain_pem",
     "config",
     "dir",
+    "extra_integrasjoner",
     "fiks_base_url",
     "integrasjon_id",
     "integrasjon_passord",
+    "integrasjoner",
     "issuer",
     "key_encrypted_pem",
     "key_pem",
@@ -31,6 +33,7 @@ const KEYS: &[&str] = &[
     "p12_legacy",
     "password",
     "person_token",
+    "svarut_base_url",
     "token_endpoint",
 ];
 
@@ -170,6 +173,24 @@ async fn prints_where_everything_is_and_exits_when_stdin_closes() {
     let counters = request("GET", &format!("{base}/_mock/counters"), &[], b"").await.unwrap().json();
     assert_eq!(counters["tokens_issued"], 1);
     assert_eq!(counters["fiks_faults"], 3);
+
+    // The SvarUt stand-in, the named integrasjoner, and both in the fiks.toml.
+    let svarut = s(&info, "svarut_base_url");
+    assert!(svarut.starts_with("http://127.0.0.1:") && svarut.ends_with("/svarut") && !svarut.starts_with(base));
+    assert_eq!(request("GET", &format!("{svarut}/echo"), &[], b"").await.unwrap().status, 401);
+    assert_eq!(info["extra_integrasjoner"], 100);
+    let (id, passord) = fiks_integrasjon_mock::mock_integrasjon(1);
+    assert_eq!(
+        info["integrasjoner"][0],
+        json!({"name": "kommune-1", "integrasjon_id": id, "integrasjon_passord": passord})
+    );
+    assert_eq!(info["integrasjoner"].as_array().map(Vec::len), Some(3));
+    let cfg: toml::Table = toml.parse().unwrap();
+    assert_eq!(cfg["services"]["svarut"].as_str(), Some(svarut));
+    assert_eq!(
+        cfg["integrasjoner"]["kommune-3"]["integrasjon_id"].as_str(),
+        info["integrasjoner"][2]["integrasjon_id"].as_str()
+    );
 
     drop(child.stdin.take());
     assert!(wait_exit(&mut child, Duration::from_secs(5)).success());

@@ -134,11 +134,32 @@ async fn config_toml_has_exactly_the_client_keys() {
             "fiks_base_url",
             "integrasjon_id",
             "integrasjon_passord",
+            "integrasjoner",
             "issuer",
             "scopes",
+            "services",
             "token_endpoint"
         ]
     );
+    // The tables the client's parser reads: [services] and [integrasjoner.NAME].
+    let services = cfg["services"].as_table().unwrap();
+    assert_eq!(services.len(), 1);
+    assert_eq!(services["svarut"].as_str(), Some(mock.svarut_base_url().as_str()));
+    let integrasjoner = cfg["integrasjoner"].as_table().unwrap();
+    assert_eq!(integrasjoner.keys().map(String::as_str).collect::<Vec<_>>(), ["kommune-1", "kommune-2", "kommune-3"]);
+    for (i, name) in (1..=3).zip(integrasjoner.keys()) {
+        let t = integrasjoner[name].as_table().unwrap();
+        let (id, passord) = fiks_integrasjon_mock::mock_integrasjon(i);
+        assert_eq!(t.len(), 2, "{name}");
+        assert_eq!(t["integrasjon_id"].as_str(), Some(id.as_str()));
+        assert_eq!(t["integrasjon_passord"].as_str(), Some(passord.as_str()));
+    }
+    // Lines appended to the text are still top-level keys, and a named integrasjon can be added.
+    let more: toml::Table = format!("{text}max_retries = 0\n[integrasjoner.bergen]\nintegrasjon_id = \"x\"\n")
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(more["max_retries"].as_integer(), Some(0));
+    assert_eq!(more["integrasjoner"].as_table().map(|t| t.len()), Some(4));
     assert_eq!(cfg["audience"].as_str(), Some(mock.audience().as_str()));
     assert_eq!(cfg["token_endpoint"].as_str(), Some(mock.token_endpoint().as_str()));
     assert_eq!(cfg["fiks_base_url"].as_str(), Some(mock.fiks_base_url().as_str()));

@@ -15,9 +15,20 @@ fn the_config_file_text_and_values_agree_with_the_mock() {
     assert_eq!(t.config_path(), t.dir().join("fiks.toml"));
     let cfg: toml::Table = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
     let pairs = t.settings.pairs();
-    assert_eq!(cfg.len(), pairs.len(), "{text}");
+    assert_eq!(cfg.len(), pairs.len() + 2, "the pairs and the two tables: {text}");
     for (key, value) in &pairs {
         assert_eq!(cfg[*key].as_str(), Some(value.as_str()), "{key}");
+    }
+    assert_eq!(cfg["services"]["svarut"].as_str(), Some(t.svarut_base_url().as_str()));
+    assert_eq!(t.settings.services, [("svarut".to_string(), t.mock.svarut_base_url())]);
+    let named = t.integrasjoner();
+    assert_eq!(named.len(), 3);
+    for (i, n) in (1..).zip(named) {
+        assert_eq!(n.name, format!("kommune-{i}"));
+        assert_eq!((n.integrasjon_id.clone(), n.integrasjon_passord.clone()), t.integrasjon(i));
+        let table = &cfg["integrasjoner"][&n.name];
+        assert_eq!(table["integrasjon_id"].as_str(), Some(n.integrasjon_id.as_str()));
+        assert_eq!(table["integrasjon_passord"].as_str(), Some(n.integrasjon_passord.as_str()));
     }
     let s = &t.settings;
     assert_eq!(s.audience, t.mock.audience());
@@ -32,6 +43,7 @@ fn the_config_file_text_and_values_agree_with_the_mock() {
     assert!(t.files.p12.starts_with(t.dir().join("pki")) && t.files.p12.is_file());
     let dbg = format!("{s:?}");
     assert!(!dbg.contains(&s.integrasjon_passord) && !dbg.contains(&s.certificate_password), "{dbg}");
+    assert!(dbg.contains("kommune-1") && !dbg.contains("mock-passord-1"), "{dbg}");
 }
 
 #[test]

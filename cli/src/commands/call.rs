@@ -1,13 +1,15 @@
-//! `call METHOD PATH_OR_URL [--data …] [--header 'K: V']…`: a Fiks API call, like httpie.
+//! `call METHOD PATH_OR_URL [--data …|--form …] [--header 'K: V']… [--service S] [--integrasjon N]`:
+//! a Fiks API call, like httpie.
 
 use std::io::Read;
 use std::time::Instant;
 
-use fiks_integrasjon::{FiksRequest, FiksResponse, blocking};
+use fiks_integrasjon::{FiksRequest, FiksResponse};
+use serde_json::{Value, json};
 
 use crate::args::{CallArgs, Global};
 use crate::failure::Failure;
-use crate::{json_output, output, settings};
+use crate::{client, form, json_output, output, settings};
 
 /// The request body and its content type (a `--header 'Content-Type: …'` replaces it).
 struct Body {
@@ -15,12 +17,38 @@ struct Body {
     content_type: String,
 }
 
+/// What `--json` tells about the request: filled in as the call gets that far.
+#[derive(Debug, Default)]
+struct Sent {
+    /// The URL the path resolved to.
+    url: Option<String>,
+    /// The IntegrasjonId the client sends.
+    integrasjon_id: Option<String>,
+    /// How many multipart parts.
+    parts: usize,
+}
+
+impl Sent {
+    /// `{"method", "service", "url", "integrasjon", "integrasjon_id", "parts"}`.
+    fn json(&self, args: &CallArgs) -> Value {
+        json!({
+            "method": args.method.trim().to_ascii_uppercase(),
+            "service": args.service.as_deref().unwrap_or(fiks_integrasjon::config::FIKS_SERVICE),
+            "url": self.url,
+            "integrasjon": args.integrasjon,
+            "integrasjon_id": self.integrasjon_id,
+            "parts": self.parts,
+        })
+    }
+}
+
 /// Sends the request with the Fiks headers and prints the answer: its body (after the status
 /// line and headers with `-i`), or with `--json` one JSON document, also for a failure.
 pub fn run(global: &Global, args: &CallArgs) -> Result<(), Failure> {
     let pretty = !args.raw && (args.pretty || output::stdout_is_terminal());
-    match send(global, args) {
-        Ok(answer) if args.json => print_json(&json_output::answer(&answer), pretty),
+    let mut sent = Sent::default();
+    match send(global, args, &mut sent) {
+        Ok(answer) if args.json => print_json(&with_request(json_output::answer(&answer), &sent, args), pretty),
         Ok(answer) => {
             if args.include {
                 print_head(answer.status, answer.headers.iter().map(|(n, v)| (n, v)))?;
@@ -29,7 +57,7 @@ pub fn run(global: &Global, args: &CallArgs) -> Result<(), Failure> {
         }
         Err(f) => {
             if args.json {
-                print_json(&json_output::failure(&f), pretty)?;
+                print_json(&with_request(json_output::failure(&f), &sent, args), pretty)?;
             } else if args.include
                 && let Some(api) = f.api()
             {
@@ -41,8 +69,19 @@ pub fn run(global: &Global, args: &CallArgs) -> Result<(), Failure> {
     }
 }
 
+/// `document` with `"request"` added (an answer or `{"error": …}`).
+fn with_request(mut document: Value, sent: &Sent, args: &CallArgs) -> Value {
+    if let Value::Object(map) = &mut document {
+        map.insert("request".into(), sent.json(args));
+    }
+    document
+}
+
+/// The hint of an unknown `--service` (the core's message lists the services).
+const SERVICE_HINT: &str = "give `fiks`, `svarut` (with an `environment` preset) or a name of the configuration's `[services]` table, or add one there: NAME = \"https://base/url\"";
+
 /// Sends the request and returns the answer (a non-2xx answer is the failure).
-fn send(global: &Global, args: &CallArgs) -> Result<FiksResponse, Failure> {
+fn send(global: &Global, args: &CallArgs, sent: &mut Sent) -> Result<FiksResponse, Failure> {
     let method = FiksRequest::parse_method(&args.method)
         .map_err(|e| Failure::from(e).hinted("give an HTTP method first: GET, POST, PUT, PATCH or DELETE"))?;
     let headers = parse_headers(&args.headers)?;
@@ -51,12 +90,38 @@ fn send(global: &Global, args: &CallArgs) -> Result<FiksResponse, Failure> {
         Some(data) => Some(read_body(data, typed)?),
         None => None,
     };
+    let parts = form::parts(&args.parts, || read_stdin("the --form-json part"))?;
+    if !parts.is_empty() && typed {
+        return Err(Failure::usage(
+            "a Content-Type --header cannot go with --form: the body is multipart/form-data with its own boundary",
+            "drop the Content-Type header (give a part's type as -F 'name=@file;type=MIME')",
+        ));
+    }
+    let full_url = args.path.starts_with("http://") || args.path.starts_with("https://");
+    if args.service.is_some() && full_url {
+        return Err(Failure::usage(
+            "--service joins a path onto a service's base URL, but a full URL was given",
+            "give a path (/tjenester/api/…) with --service, or leave --service out with a full URL",
+        ));
+    }
 
     let loaded = settings::load(global)?;
-    let client = blocking::Client::new(loaded.build()?)?;
+    let client = client::speaker(loaded.build()?, args.integrasjon.as_deref())?;
+    sent.integrasjon_id = client.integrasjon_id().map(str::to_string);
     let mut request = FiksRequest::new(method.clone(), args.path.clone());
+    if let Some(service) = &args.service {
+        request = request.service(service.clone());
+    }
+    let bound = client.async_client();
+    let origins = bound.origins();
+    origins.service(request.service_name()).map_err(|e| Failure::from(e).hinted(SERVICE_HINT))?;
+    sent.url = Some(origins.resolve_in(request.service_name(), &args.path)?.to_string());
     if let Some(body) = body {
         request = request.body(body.bytes, body.content_type);
+    }
+    if !parts.is_empty() {
+        sent.parts = parts.len();
+        request = request.multipart(parts)?;
     }
     // The core's header rule: a `Content-Type` header replaces the body's type.
     for (name, value) in headers {
@@ -68,6 +133,8 @@ fn send(global: &Global, args: &CallArgs) -> Result<FiksResponse, Failure> {
         status = answer.status,
         bytes = answer.body.len(),
         took = %output::duration(started.elapsed()),
+        service = args.service.as_deref().unwrap_or(fiks_integrasjon::config::FIKS_SERVICE),
+        integrasjon = args.integrasjon.as_deref().unwrap_or("(default)"),
         "{method} {}",
         args.path
     );
@@ -96,13 +163,7 @@ fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>, Failure> {
 /// (`typed`) the body must be JSON.
 fn read_body(data: &str, typed: bool) -> Result<Body, Failure> {
     let bytes = match data.strip_prefix('@') {
-        Some("-") => {
-            let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf).map_err(|e| {
-                Failure::usage(format!("cannot read the body from stdin: {e}"), "pipe the body in, or use --data @FILE")
-            })?;
-            buf
-        }
+        Some("-") => read_stdin("the body")?,
         Some(path) => std::fs::read(path).map_err(|e| {
             Failure::usage(
                 format!("cannot read the body file `{path}`: {e}"),
@@ -123,8 +184,17 @@ fn read_body(data: &str, typed: bool) -> Result<Body, Failure> {
     }
 }
 
+/// All of stdin, for `what` (`--data @-`, `--form-json name=@-`).
+fn read_stdin(what: &str) -> Result<Vec<u8>, Failure> {
+    let mut buf = Vec::new();
+    std::io::stdin().read_to_end(&mut buf).map_err(|e| {
+        Failure::usage(format!("cannot read {what} from stdin: {e}"), "pipe it in, or name a file with @FILE")
+    })?;
+    Ok(buf)
+}
+
 /// One JSON document and a newline on stdout.
-fn print_json(value: &serde_json::Value, pretty: bool) -> Result<(), Failure> {
+fn print_json(value: &Value, pretty: bool) -> Result<(), Failure> {
     let text = if pretty { serde_json::to_string_pretty(value) } else { serde_json::to_string(value) };
     let text =
         text.map_err(|e| Failure::usage(format!("cannot write the answer as JSON: {e}"), "report this as a bug"))?;

@@ -1,22 +1,22 @@
-//! `headers`: prints the three Fiks headers, ready for curl (`-H @-`) or httpie.
-
-use fiks_integrasjon::blocking;
+//! `headers [--integrasjon NAME]`: prints the three Fiks headers, ready for curl (`-H @-`) or
+//! httpie.
 
 use crate::args::{Global, HeadersArgs};
 use crate::failure::Failure;
-use crate::{output, settings};
+use crate::{client, output, settings};
 
-/// Gets a token and prints `Authorization`, `IntegrasjonId` and `IntegrasjonPassord`.
+/// Gets a token and prints `Authorization`, `IntegrasjonId` and `IntegrasjonPassord` (of the
+/// `[integrasjoner.NAME]` table with `--integrasjon NAME`).
 pub fn run(global: &Global, args: &HeadersArgs) -> Result<(), Failure> {
     let loaded = settings::load(global)?;
     let config = loaded.build()?;
-    if config.integrasjon_id().is_none() {
+    if args.integrasjon.is_none() && config.integrasjon_id().is_none() {
         return Err(Failure::usage(
             "`integrasjon_id` and `integrasjon_passord` are not set: the Fiks headers need them",
             "set both (from Fiks-konfigurasjon) in the config file or as FIKS_INTEGRASJON_ID / FIKS_INTEGRASJON_PASSORD",
         ));
     }
-    let client = blocking::Client::new(config)?;
+    let client = client::speaker(config, args.integrasjon.as_deref())?;
     let headers = client.headers()?;
     let text = if args.json {
         let map: serde_json::Map<String, serde_json::Value> =

@@ -1,5 +1,5 @@
-//! `mock`: runs the strict local Maskinporten + Fiks API until Ctrl-C or SIGTERM, with its
-//! test PKI and a ready `fiks.toml` written to a directory.
+//! `mock`: runs the strict local Maskinporten + Fiks API (and its SvarUt stand-in) until Ctrl-C
+//! or SIGTERM, with its test PKI and a ready `fiks.toml` written to a directory.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -25,7 +25,13 @@ pub fn options(global: &Global, args: &MockArgs) -> Result<MockOptions, Failure>
              --integrasjon-id, --integrasjon-passord and --person-token",
         ));
     }
-    let mut o = MockOptions { port: args.port, tls: args.tls, ..MockOptions::default() };
+    let mut o = MockOptions {
+        port: args.port,
+        svarut_port: args.svarut_port,
+        extra_integrasjoner: args.extra_integrasjoner,
+        tls: args.tls,
+        ..MockOptions::default()
+    };
     for pair in &global.set {
         let Some((key, value)) = pair.split_once('=') else {
             return Err(Failure::usage(
@@ -159,8 +165,8 @@ pub fn run(global: &Global, args: &MockArgs) -> Result<(), Failure> {
     let result = runtime.block_on(async {
         let mock = MockServer::start(options).await.map_err(|e| {
             Failure::usage(
-                format!("cannot listen on 127.0.0.1:{}: {e}", args.port),
-                "choose another --port (0 picks a free one)",
+                format!("cannot listen on 127.0.0.1:{} and :{}: {e}", args.port, args.svarut_port),
+                "choose another --port or --svarut-port (0 picks a free one)",
             )
         })?;
         let config = dir.join("fiks.toml");
@@ -214,8 +220,10 @@ fn print_usage(mock: &MockServer, files: &PkiFiles, config: &Path, temporary: bo
         format!("{HEADING}fiks-integrasjon mock listening on {ACCENT}{}{ACCENT:#}{HEADING:#}", mock.base_url()),
         row("Maskinporten", format!("{}  (audience {})", mock.token_endpoint(), mock.audience())),
         row("Fiks API", mock.fiks_base_url()),
+        row("SvarUt", format!("{}  (services.svarut)", mock.svarut_base_url())),
         row("issuer", mock.options().issuer.clone()),
         row("integrasjon", format!("{}  (password in fiks.toml)", mock.options().integrasjon_id)),
+        row("integrasjoner", named_integrasjoner(mock, files)),
         row("token life", format!("{} s", mock.options().token_lifetime_secs)),
         row("orgnr", mock.pki().orgnr().to_string()),
         row(
@@ -248,6 +256,7 @@ fn print_usage(mock: &MockServer, files: &PkiFiles, config: &Path, temporary: bo
     lines.push("  fiks-integrasjon headers".to_string());
     lines.push("  fiks-integrasjon call POST /innsyn-sok/api/v1/sok --data '{\"sok\": \"byggesak\"}'".to_string());
     lines.push("  fiks-integrasjon call GET /status/404        # a Fiks error".to_string());
+    lines.push("  fiks-integrasjon call --service svarut --integrasjon kommune-1 GET /echo".to_string());
     lines.push("  fiks-integrasjon cert-info".to_string());
     lines.push(format!("{KEY}Stop with Ctrl-C.{KEY:#}"));
     let mut out = anstream::stdout().lock();
@@ -255,6 +264,16 @@ fn print_usage(mock: &MockServer, files: &PkiFiles, config: &Path, temporary: bo
         let _ = writeln!(out, "{l}");
     }
     let _ = out.flush();
+}
+
+/// The named integrasjoner of the fiks.toml and how many more the mock accepts, for the usage.
+fn named_integrasjoner(mock: &MockServer, files: &PkiFiles) -> String {
+    let names: Vec<String> = mock.client_settings(files).integrasjoner.into_iter().map(|i| i.name).collect();
+    let extra = mock.options().extra_integrasjoner;
+    match names.as_slice() {
+        [] => format!("{extra} more accepted (none named in fiks.toml)"),
+        _ => format!("{} in fiks.toml; {extra} accepted besides the default", names.join(", ")),
+    }
 }
 
 /// Quotes a path for a POSIX shell when it needs it.

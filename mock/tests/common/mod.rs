@@ -270,3 +270,23 @@ pub fn fiks_headers(mock: &MockServer, token: &str) -> Vec<(String, String)> {
 pub fn refs(h: &[(String, String)]) -> Vec<(&str, &str)> {
     h.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
+
+/// Lowercase hex SHA-256, computed here (not with the mock's code).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The three Fiks headers for `token` and the integrasjon `(id, passord)`.
+pub fn headers_for(token: &str, integrasjon: &(String, String)) -> Vec<(String, String)> {
+    vec![
+        ("Authorization".into(), format!("Bearer {token}")),
+        ("IntegrasjonId".into(), integrasjon.0.clone()),
+        ("IntegrasjonPassord".into(), integrasjon.1.clone()),
+    ]
+}
+
+/// A control endpoint's answer to a POST of `body`.
+pub async fn control(mock: &MockServer, action: &str, body: &Value) -> Answer {
+    let url = format!("{}/{action}", mock.control_url());
+    request("POST", &url, &[("content-type", "application/json")], body.to_string().as_bytes()).await.expect("control")
+}

@@ -213,6 +213,16 @@ typedef struct fiks_error fiks_error;
 typedef struct fiks_headers fiks_headers;
 
 /**
+ * A list of multipart parts, in the order they are sent.
+ *
+ * Ownership: created by `fiks_parts_new`, owned by the caller, freed with `fiks_parts_free`;
+ * `fiks_request_set_multipart` copies it (byte contents are shared, not duplicated), so it
+ * may be freed or reused right after. Thread safety: not thread safe while being built; build
+ * it on one thread (it may then be moved, or read by `fiks_request_set_multipart` from any).
+ */
+typedef struct fiks_parts fiks_parts;
+
+/**
  * A request to a Fiks API, to send with `fiks_client_send` (once or many times).
  *
  * Ownership: created by `fiks_request_new`, owned by the caller, freed with
@@ -613,6 +623,35 @@ enum fiks_status fiks_config_set(struct fiks_config *config,
                                  struct fiks_error **error_out);
 
 /**
+ * Names an integrasjon besides the default one, as a `[integrasjoner.NAME]` table of the TOML
+ * file does (this wins over the file for the same `name`): `fiks_client_for_integrasjon_named`
+ * then derives a client for it. The name, the id (a UUID) and the password are checked by
+ * `fiks_client_new` (`FIKS_ERROR_CONFIG`); messages never quote the password.
+ *
+ * Ownership: the strings are copied (the password's copy is wiped when freed).
+ * Thread safety: not thread safe (see `fiks_config`).
+ */
+enum fiks_status fiks_config_set_integrasjon(struct fiks_config *config,
+                                             const char *name,
+                                             const char *integrasjon_id,
+                                             const char *integrasjon_passord,
+                                             struct fiks_error **error_out);
+
+/**
+ * Names a service by its base URL (which may carry a path prefix), as a `[services]` entry of
+ * the TOML file does (this wins over the file for the same `name`): a request with
+ * `fiks_request_set_service(request, name)` has its relative path joined onto `base_url`, and
+ * the Fiks headers may go there. `fiks` (= `fiks_base_url`) and `svarut` (with an
+ * `environment`) are preset. Checked by `fiks_client_new` (`FIKS_ERROR_CONFIG`).
+ *
+ * Ownership: the strings are copied. Thread safety: not thread safe (see `fiks_config`).
+ */
+enum fiks_status fiks_config_set_service(struct fiks_config *config,
+                                         const char *name,
+                                         const char *base_url,
+                                         struct fiks_error **error_out);
+
+/**
  * Reads a TOML file of `key = "value"` lines (the file layer: explicit values and
  * `FIKS_<KEY>` variables still win). Fails with `FIKS_ERROR_CONFIG` when the file cannot be
  * read, is not TOML, or names an unknown key.
@@ -704,6 +743,76 @@ bool fiks_config_key_is_secret(size_t index);
  * thread uses it.
  */
 void fiks_config_free(struct fiks_config *config);
+
+/**
+ * A client that speaks as another integrasjon (`integrasjon_id`, a UUID, with its
+ * `integrasjon_passord`) — the supplier case: one certificate, one Maskinporten token, many
+ * customers' integrasjoner. It sends its own `IntegrasjonId`/`IntegrasjonPassord` and shares
+ * everything else with `parent`: the library thread, the certificate, the token cache (many
+ * derived clients cause one token request) and the connection pool. No I/O happens here. A
+ * malformed id or an empty password (or one with control characters) is `FIKS_ERROR_CONFIG`;
+ * the message never quotes the password.
+ *
+ * Ownership: the strings are copied; on success `*client_out` is a new client owned by the
+ * caller, freed with `fiks_client_free`. It stays valid after `parent` is freed (the shared
+ * thread stops when the last client sharing it is freed).
+ * Thread safety: callable from many threads at once; the new client is as thread safe as
+ * any `fiks_client`.
+ */
+enum fiks_status fiks_client_for_integrasjon(const struct fiks_client *parent,
+                                             const char *integrasjon_id,
+                                             const char *integrasjon_passord,
+                                             struct fiks_client **client_out,
+                                             struct fiks_error **error_out);
+
+/**
+ * Like `fiks_client_for_integrasjon`, with the integrasjon configured as `[integrasjoner.NAME]`
+ * in the TOML file or with `fiks_config_set_integrasjon`. An unknown name is
+ * `FIKS_ERROR_CONFIG`, and the message lists the configured names.
+ *
+ * Ownership: `name` is only read; on success `*client_out` is owned by the caller, freed with
+ * `fiks_client_free`, and stays valid after `parent` is freed.
+ * Thread safety: callable from many threads at once.
+ */
+enum fiks_status fiks_client_for_integrasjon_named(const struct fiks_client *parent,
+                                                   const char *name,
+                                                   struct fiks_client **client_out,
+                                                   struct fiks_error **error_out);
+
+/**
+ * A client that speaks for a citizen (integrasjon-person): the same integrasjon as `parent`,
+ * with `Authorization: Bearer <person_token>` (the citizen's ID-porten access token) instead
+ * of a Maskinporten token, so it never asks Maskinporten. It shares the library thread and
+ * the connection pool with `parent`. An empty token is `FIKS_ERROR_CONFIG`;
+ * `fiks_client_fiks_io_credentials` on it is `FIKS_ERROR_USAGE`.
+ *
+ * Ownership: `person_token` (a secret) is copied and the copy wiped when the client is freed;
+ * on success `*client_out` is owned by the caller, freed with `fiks_client_free`, and stays
+ * valid after `parent` is freed. Thread safety: callable from many threads at once.
+ */
+enum fiks_status fiks_client_as_person(const struct fiks_client *parent,
+                                       const char *person_token,
+                                       struct fiks_client **client_out,
+                                       struct fiks_error **error_out);
+
+/**
+ * The login of the Fiks IO AMQP broker for this client's integrasjon: `*username_out` is the
+ * integrasjon id, `*password_out` is `IntegrasjonPassord`, a space and the Maskinporten token
+ * (fetched when none is fresh in the cache). `*expires_at_unix_out` is when that token
+ * expires and `*renew_at_unix_out` when to log in again with fresh credentials (seconds since
+ * the Unix epoch, UTC). A citizen's client (`fiks_client_as_person`) gets `FIKS_ERROR_USAGE`.
+ * Every out-parameter must be non-NULL; nothing is written on failure.
+ *
+ * Ownership: on success `*username_out` and `*password_out` are owned strings, freed with
+ * `fiks_string_free` (which wipes them: the password is a secret, never log it).
+ * Thread safety: safe to call from many threads at once.
+ */
+enum fiks_status fiks_client_fiks_io_credentials(struct fiks_client *client,
+                                                 char **username_out,
+                                                 char **password_out,
+                                                 int64_t *expires_at_unix_out,
+                                                 int64_t *renew_at_unix_out,
+                                                 struct fiks_error **error_out);
 
 /**
  * The kind of the error: the status the failing call returned.
@@ -970,6 +1079,84 @@ enum fiks_status fiks_set_log_callback(fiks_log_callback callback,
                                        struct fiks_error **error_out);
 
 /**
+ * A new, empty list of parts.
+ *
+ * Ownership: the caller owns the result and frees it with `fiks_parts_free`. Returns NULL
+ * only if memory runs out. Thread safety: callable from any thread.
+ */
+struct fiks_parts *fiks_parts_new(void);
+
+/**
+ * Adds a part named `name` holding `len` bytes at `data` (NULL only with length 0), with a
+ * file name (`filename`, NULL for none: a form field) and a type (`content_type`, NULL for
+ * none). Names and types are checked by `fiks_request_set_multipart`.
+ *
+ * Ownership: the strings and the bytes are copied; the caller may free its buffer right
+ * after. Thread safety: not thread safe (see `fiks_parts`).
+ */
+enum fiks_status fiks_parts_add_bytes(struct fiks_parts *parts,
+                                      const char *name,
+                                      const uint8_t *data,
+                                      size_t len,
+                                      const char *filename,
+                                      const char *content_type,
+                                      struct fiks_error **error_out);
+
+/**
+ * Adds a text field `name` (`text/plain; charset=utf-8`) holding `text` (UTF-8).
+ *
+ * Ownership: the strings are copied. Thread safety: not thread safe (see `fiks_parts`).
+ */
+enum fiks_status fiks_parts_add_text(struct fiks_parts *parts,
+                                     const char *name,
+                                     const char *text,
+                                     struct fiks_error **error_out);
+
+/**
+ * Adds a part `name` holding the JSON text `json` (`application/json`, e.g. a SvarUt
+ * forsendelse's metadata). Text that is not JSON is `FIKS_ERROR_INVALID_ARGUMENT` (the
+ * message says where it broke, never quoting the text).
+ *
+ * Ownership: the strings are copied. Thread safety: not thread safe (see `fiks_parts`).
+ */
+enum fiks_status fiks_parts_add_json(struct fiks_parts *parts,
+                                     const char *name,
+                                     const char *json,
+                                     struct fiks_error **error_out);
+
+/**
+ * Adds a part `name` whose content is the file at `path`, read from disk while the request is
+ * sent (streamed, never read whole into memory; opened anew for each attempt, so the file
+ * must stay until the call ends). The file name sent is the path's last component unless
+ * `filename` is given; the type is `application/octet-stream` unless `content_type` is
+ * given. A file that cannot be read fails the send with `FIKS_ERROR_USAGE`.
+ *
+ * Ownership: the strings are copied; the file is only read. Thread safety: not thread safe
+ * (see `fiks_parts`).
+ */
+enum fiks_status fiks_parts_add_file(struct fiks_parts *parts,
+                                     const char *name,
+                                     const char *path,
+                                     const char *filename,
+                                     const char *content_type,
+                                     struct fiks_error **error_out);
+
+/**
+ * The number of parts added; 0 for NULL.
+ *
+ * Ownership: a plain value. Thread safety: not while another thread adds parts.
+ */
+size_t fiks_parts_count(const struct fiks_parts *parts);
+
+/**
+ * Frees a list of parts. NULL is a no-op. Requests it was attached to keep their own copy.
+ *
+ * Ownership: takes ownership of `parts`. Thread safety: any thread, once, when no other
+ * thread uses it.
+ */
+void fiks_parts_free(struct fiks_parts *parts);
+
+/**
  * A new request: `method` ("GET", "post", ...) to `path` (joined to `fiks_base_url`, or a full
  * URL on an allowed Fiks origin; checked when sent).
  *
@@ -1016,6 +1203,32 @@ enum fiks_status fiks_request_set_body(struct fiks_request *request,
 enum fiks_status fiks_request_set_timeout_ms(struct fiks_request *request,
                                              uint64_t timeout_ms,
                                              struct fiks_error **error_out);
+
+/**
+ * Sends the request to the service `name` instead of `fiks`: a relative path is joined onto
+ * that service's base URL (`svarut`, or one configured with `fiks_config_set_service` or
+ * `[services]`). Used by `fiks_client_send` and `fiks_client_send_async` alike. An unknown
+ * name fails the send with `FIKS_ERROR_USAGE` (the client knows the configured names).
+ *
+ * Ownership: `name` is copied. Thread safety: not while the request is being sent.
+ */
+enum fiks_status fiks_request_set_service(struct fiks_request *request,
+                                          const char *name,
+                                          struct fiks_error **error_out);
+
+/**
+ * Sets a `multipart/form-data` body of `parts` (built with `fiks_parts_new`), replacing any
+ * body set before; its `Content-Type` with the boundary is set when sending. The core checks
+ * the parts now: no parts, more than 1000, or a name, file name or type that would break the
+ * part headers is `FIKS_ERROR_INVALID_ARGUMENT`, and the request is unchanged. File parts are
+ * streamed from disk on each attempt (retries read them again).
+ *
+ * Ownership: `parts` is copied (byte contents shared), so it may be freed right after.
+ * Thread safety: not while the request is being sent; `parts` must not change meanwhile.
+ */
+enum fiks_status fiks_request_set_multipart(struct fiks_request *request,
+                                            const struct fiks_parts *parts,
+                                            struct fiks_error **error_out);
 
 /**
  * Frees a request. NULL is a no-op.

@@ -55,6 +55,54 @@ pub unsafe extern "C" fn fiks_config_set(
     })
 }
 
+/// Names an integrasjon besides the default one, as a `[integrasjoner.NAME]` table of the TOML
+/// file does (this wins over the file for the same `name`): `fiks_client_for_integrasjon_named`
+/// then derives a client for it. The name, the id (a UUID) and the password are checked by
+/// `fiks_client_new` (`FIKS_ERROR_CONFIG`); messages never quote the password.
+///
+/// Ownership: the strings are copied (the password's copy is wiped when freed).
+/// Thread safety: not thread safe (see `fiks_config`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_config_set_integrasjon(
+    config: *mut fiks_config,
+    name: *const c_char,
+    integrasjon_id: *const c_char,
+    integrasjon_passord: *const c_char,
+    error_out: *mut *mut fiks_error,
+) -> fiks_status {
+    status_boundary("fiks_config_set_integrasjon", error_out, || {
+        let builder = try_mut!(config);
+        let name = args::str_arg(name, "name")?;
+        let id = args::str_arg(integrasjon_id, "integrasjon_id")?;
+        let passord = args::str_arg(integrasjon_passord, "integrasjon_passord")?;
+        builder.set_integrasjon_named(name, id, passord);
+        Ok(())
+    })
+}
+
+/// Names a service by its base URL (which may carry a path prefix), as a `[services]` entry of
+/// the TOML file does (this wins over the file for the same `name`): a request with
+/// `fiks_request_set_service(request, name)` has its relative path joined onto `base_url`, and
+/// the Fiks headers may go there. `fiks` (= `fiks_base_url`) and `svarut` (with an
+/// `environment`) are preset. Checked by `fiks_client_new` (`FIKS_ERROR_CONFIG`).
+///
+/// Ownership: the strings are copied. Thread safety: not thread safe (see `fiks_config`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_config_set_service(
+    config: *mut fiks_config,
+    name: *const c_char,
+    base_url: *const c_char,
+    error_out: *mut *mut fiks_error,
+) -> fiks_status {
+    status_boundary("fiks_config_set_service", error_out, || {
+        let builder = try_mut!(config);
+        let name = args::str_arg(name, "name")?;
+        let base_url = args::str_arg(base_url, "base_url")?;
+        builder.set_service(name, base_url);
+        Ok(())
+    })
+}
+
 /// Reads a TOML file of `key = "value"` lines (the file layer: explicit values and
 /// `FIKS_<KEY>` variables still win). Fails with `FIKS_ERROR_CONFIG` when the file cannot be
 /// read, is not TOML, or names an unknown key.

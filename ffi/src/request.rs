@@ -131,6 +131,49 @@ pub unsafe extern "C" fn fiks_request_set_timeout_ms(
     })
 }
 
+/// Sends the request to the service `name` instead of `fiks`: a relative path is joined onto
+/// that service's base URL (`svarut`, or one configured with `fiks_config_set_service` or
+/// `[services]`). Used by `fiks_client_send` and `fiks_client_send_async` alike. An unknown
+/// name fails the send with `FIKS_ERROR_USAGE` (the client knows the configured names).
+///
+/// Ownership: `name` is copied. Thread safety: not while the request is being sent.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_request_set_service(
+    request: *mut fiks_request,
+    name: *const c_char,
+    error_out: *mut *mut fiks_error,
+) -> fiks_status {
+    status_boundary("fiks_request_set_service", error_out, || {
+        let r = try_mut!(request);
+        let name = args::str_arg(name, "name")?;
+        *r = std::mem::replace(r, FiksRequest::get("")).service(name);
+        Ok(())
+    })
+}
+
+/// Sets a `multipart/form-data` body of `parts` (built with `fiks_parts_new`), replacing any
+/// body set before; its `Content-Type` with the boundary is set when sending. The core checks
+/// the parts now: no parts, more than 1000, or a name, file name or type that would break the
+/// part headers is `FIKS_ERROR_INVALID_ARGUMENT`, and the request is unchanged. File parts are
+/// streamed from disk on each attempt (retries read them again).
+///
+/// Ownership: `parts` is copied (byte contents shared), so it may be freed right after.
+/// Thread safety: not while the request is being sent; `parts` must not change meanwhile.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_request_set_multipart(
+    request: *mut fiks_request,
+    parts: *const crate::parts::fiks_parts,
+    error_out: *mut *mut fiks_error,
+) -> fiks_status {
+    status_boundary("fiks_request_set_multipart", error_out, || {
+        let r = try_mut!(request);
+        let parts = crate::castable::try_ref!(parts);
+        let with = r.clone().multipart(parts.clone()).map_err(|e| header_error("`parts`", e))?;
+        *r = with;
+        Ok(())
+    })
+}
+
 /// Frees a request. NULL is a no-op.
 ///
 /// Ownership: takes ownership of `request`. Thread safety: once, when no call uses it.

@@ -590,6 +590,199 @@ namespace Fiks.Integrasjon
             return SendAsync(MethodName(method), path, body, headers, timeout, cancellationToken);
         }
 
+        /// <summary>
+        /// <see cref="Send(string, string, byte[], IEnumerable{KeyValuePair{string, string}}, TimeSpan?)"/> to the service
+        /// <paramref name="service"/> (<c>svarut</c>, or one of <see cref="FiksClientOptions.SetService"/> /
+        /// <c>[services]</c>): <paramref name="path"/> is joined onto that service's base URL. An unknown service is a
+        /// <see cref="FiksException"/> of kind <see cref="FiksErrorKind.Usage"/>.
+        /// </summary>
+        public FiksResponse Send(string method, string path, byte[] body, IEnumerable<KeyValuePair<string, string>> headers, TimeSpan? timeout,
+            string service)
+        {
+            return SendBuilt(method, path, body, headers, timeout, service, null);
+        }
+
+        /// <summary>
+        /// Sends a <c>multipart/form-data</c> body (<see cref="FiksMultipart"/>) to <paramref name="path"/> of
+        /// <paramref name="service"/> (null: <c>fiks</c>), with the Fiks headers.
+        /// </summary>
+        /// <exception cref="ArgumentNullException"><paramref name="multipart"/> is null.</exception>
+        public FiksResponse Send(string method, string path, FiksMultipart multipart, string service = null, TimeSpan? timeout = null)
+        {
+            if (multipart == null) throw new ArgumentNullException("multipart");
+            return SendBuilt(method, path, null, null, timeout, service, multipart);
+        }
+
+        private FiksResponse SendBuilt(string method, string path, byte[] body, IEnumerable<KeyValuePair<string, string>> headers, TimeSpan? timeout,
+            string service, FiksMultipart multipart)
+        {
+            byte[] m = Utf8.ToNative(method, "method");
+            byte[] p = Utf8.ToNative(path, "path");
+            byte[] s = Utf8.ToNativeOrNull(service, "service");
+            KeyValuePair<string, string>[] list = headers == null ? null : headers.ToArray();
+            ThrowIfDisposed();
+            IntPtr request = BuildRequest(m, p, body, list, timeout, s, multipart);
+            try
+            {
+                IntPtr error;
+                ResponseHandle response;
+                FiksStatus status = NativeMethods.fiks_client_send(_handle, request, out response, out error);
+                ErrorMapper.Check(status, error);
+                using (response)
+                {
+                    return ReadResponse(response);
+                }
+            }
+            finally
+            {
+                NativeMethods.fiks_request_free(request);
+            }
+        }
+
+        /// <summary><see cref="Send(string, string, byte[], IEnumerable{KeyValuePair{string, string}}, TimeSpan?, string)"/> without
+        /// blocking a thread.</summary>
+        public Task<FiksResponse> SendAsync(string method, string path, byte[] body, IEnumerable<KeyValuePair<string, string>> headers,
+            TimeSpan? timeout, string service, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return SendBuiltAsync(method, path, body, headers, timeout, service, null, cancellationToken);
+        }
+
+        /// <summary><see cref="Send(string, string, FiksMultipart, string, TimeSpan?)"/> without blocking a thread.</summary>
+        public Task<FiksResponse> SendAsync(string method, string path, FiksMultipart multipart, string service = null, TimeSpan? timeout = null,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (multipart == null) throw new ArgumentNullException("multipart");
+            return SendBuiltAsync(method, path, null, null, timeout, service, multipart, cancellationToken);
+        }
+
+        private Task<FiksResponse> SendBuiltAsync(string method, string path, byte[] body, IEnumerable<KeyValuePair<string, string>> headers,
+            TimeSpan? timeout, string service, FiksMultipart multipart, CancellationToken cancellationToken)
+        {
+            byte[] m = Utf8.ToNative(method, "method");
+            byte[] p = Utf8.ToNative(path, "path");
+            byte[] s = Utf8.ToNativeOrNull(service, "service");
+            KeyValuePair<string, string>[] list = headers == null ? null : headers.ToArray();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return Task.FromCanceled<FiksResponse>(cancellationToken);
+            }
+            if (IsDisposed)
+            {
+                return Disposed<FiksResponse>();
+            }
+            IntPtr request;
+            try
+            {
+                request = BuildRequest(m, p, body, list, timeout, s, multipart);
+            }
+            catch (FiksException e)
+            {
+                return PendingCall<FiksResponse>.Faulted(e);
+            }
+            try
+            {
+                ClientHandle handle = _handle;
+                return PendingCall<FiksResponse>.Start(handle, cancellationToken,
+                    (IntPtr userData, out IntPtr call, out IntPtr error) => NativeMethods.fiks_client_send_async(
+                        handle, request, PendingCall.ResponseCallback, userData, out call, out error),
+                    TakeResponse, PendingCall.FreeResponse);
+            }
+            finally
+            {
+                NativeMethods.fiks_request_free(request);
+            }
+        }
+
+        // ---- one client for many integrasjoner and citizens ------------------------------------
+
+        /// <summary>
+        /// A client speaking as another integrasjon (the supplier case): it sends its own <c>IntegrasjonId</c> and
+        /// <c>IntegrasjonPassord</c> and shares this client's certificate, Maskinporten token, connections and
+        /// native thread, so many of them cause one token request. Dispose it like any client; it stays usable
+        /// after this one is disposed. A malformed id or empty password: <see cref="FiksConfigurationException"/>.
+        /// </summary>
+        public FiksClient ForIntegrasjon(string integrasjonId, string integrasjonPassord)
+        {
+            byte[] id = Utf8.ToNative(integrasjonId, "integrasjonId");
+            byte[] passord = Utf8.ToNative(integrasjonPassord, "integrasjonPassord");
+            try
+            {
+                ThrowIfDisposed();
+                ClientHandle child;
+                IntPtr error;
+                FiksStatus status = NativeMethods.fiks_client_for_integrasjon(_handle, id, passord, out child, out error);
+                return Adopt(status, child, error);
+            }
+            finally
+            {
+                Utf8.Clear(passord);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="ForIntegrasjon(string, string)"/> with an integrasjon named in the configuration
+        /// (<see cref="FiksClientOptions.SetIntegrasjon"/> or <c>[integrasjoner.NAME]</c>). An unknown name:
+        /// <see cref="FiksConfigurationException"/> whose message lists the configured names.
+        /// </summary>
+        public FiksClient ForIntegrasjon(string name)
+        {
+            byte[] n = Utf8.ToNative(name, "name");
+            ThrowIfDisposed();
+            ClientHandle child;
+            IntPtr error;
+            FiksStatus status = NativeMethods.fiks_client_for_integrasjon_named(_handle, n, out child, out error);
+            return Adopt(status, child, error);
+        }
+
+        /// <summary>
+        /// A client speaking for a citizen (integrasjon-person): this client's integrasjon with
+        /// <c>Authorization: Bearer</c> <paramref name="personToken"/> (the citizen's ID-porten token); it never asks
+        /// Maskinporten. Dispose it when the citizen's session ends; it stays usable after this one is disposed.
+        /// </summary>
+        public FiksClient AsPerson(string personToken)
+        {
+            byte[] token = Utf8.ToNative(personToken, "personToken");
+            try
+            {
+                ThrowIfDisposed();
+                ClientHandle child;
+                IntPtr error;
+                FiksStatus status = NativeMethods.fiks_client_as_person(_handle, token, out child, out error);
+                return Adopt(status, child, error);
+            }
+            finally
+            {
+                Utf8.Clear(token);
+            }
+        }
+
+        private static FiksClient Adopt(FiksStatus status, ClientHandle child, IntPtr error)
+        {
+            if (status != FiksStatus.Ok && child != null)
+            {
+                child.Dispose();
+            }
+            ErrorMapper.Check(status, error);
+            child.Track();
+            return new FiksClient(child);
+        }
+
+        /// <summary>
+        /// The Fiks IO AMQP login of this client's integrasjon (the token fetched when none is fresh). A citizen's
+        /// client (<see cref="AsPerson"/>) gets a <see cref="FiksException"/> of kind <see cref="FiksErrorKind.Usage"/>.
+        /// </summary>
+        public FiksIoCredentials GetFiksIoCredentials()
+        {
+            ThrowIfDisposed();
+            IntPtr user, password, error;
+            long expires, renew;
+            FiksStatus status = NativeMethods.fiks_client_fiks_io_credentials(_handle, out user, out password, out expires, out renew, out error);
+            ErrorMapper.Check(status, error);
+            string u = Utf8.TakeOwned(user);
+            string p = Utf8.TakeOwned(password);
+            return new FiksIoCredentials(u, p, DateTimeOffset.FromUnixTimeSeconds(expires), DateTimeOffset.FromUnixTimeSeconds(renew));
+        }
+
         private static string MethodName(HttpMethod method)
         {
             if (method == null)
@@ -601,6 +794,13 @@ namespace Fiks.Integrasjon
 
         /// <summary>Builds a <c>fiks_request*</c> (the caller frees it); the native library checks every part.</summary>
         private static IntPtr BuildRequest(byte[] method, byte[] path, byte[] body, KeyValuePair<string, string>[] headers, TimeSpan? timeout)
+        {
+            return BuildRequest(method, path, body, headers, timeout, null, null);
+        }
+
+        /// <summary>Like the other BuildRequest, sent to <paramref name="service"/> (null: <c>fiks</c>) with a multipart body when given.</summary>
+        private static IntPtr BuildRequest(byte[] method, byte[] path, byte[] body, KeyValuePair<string, string>[] headers, TimeSpan? timeout,
+            byte[] service, FiksMultipart multipart)
         {
             IntPtr error;
             IntPtr request;
@@ -623,6 +823,14 @@ namespace Fiks.Integrasjon
                 if (timeout.HasValue)
                 {
                     ErrorMapper.Check(NativeMethods.fiks_request_set_timeout_ms(request, Milliseconds(timeout.Value), out error), error);
+                }
+                if (service != null)
+                {
+                    ErrorMapper.Check(NativeMethods.fiks_request_set_service(request, service, out error), error);
+                }
+                if (multipart != null)
+                {
+                    multipart.Attach(request);
                 }
                 return request;
             }
@@ -765,6 +973,24 @@ namespace Fiks.Integrasjon
                     {
                         Utf8.Clear(value);
                     }
+                }
+                foreach (KeyValuePair<string, KeyValuePair<string, string>> kv in options.IntegrasjonEntries)
+                {
+                    byte[] passord = Utf8.ToNative(kv.Value.Value, "integrasjonPassord");
+                    try
+                    {
+                        ErrorMapper.Check(NativeMethods.fiks_config_set_integrasjon(config, Utf8.ToNative(kv.Key, "name"),
+                            Utf8.ToNative(kv.Value.Key, "integrasjonId"), passord, out error), error);
+                    }
+                    finally
+                    {
+                        Utf8.Clear(passord);
+                    }
+                }
+                foreach (KeyValuePair<string, string> kv in options.ServiceEntries)
+                {
+                    ErrorMapper.Check(NativeMethods.fiks_config_set_service(config, Utf8.ToNative(kv.Key, "name"),
+                        Utf8.ToNative(kv.Value, "baseUrl"), out error), error);
                 }
                 SetInMemoryCertificate(config, options);
 

@@ -41,6 +41,59 @@ namespace Fiks.Integrasjon
     {
         // Canonical snake_case key -> value, in the order first set (so ToString is stable).
         private readonly List<KeyValuePair<string, string>> _values = new List<KeyValuePair<string, string>>();
+        private readonly Dictionary<string, KeyValuePair<string, string>> _integrasjoner = new Dictionary<string, KeyValuePair<string, string>>();
+        private readonly Dictionary<string, string> _services = new Dictionary<string, string>();
+
+        /// <summary>
+        /// Names an integrasjon besides the default one (as <c>[integrasjoner.NAME]</c> in the TOML file; this wins
+        /// for the same name), for <see cref="FiksClient.ForIntegrasjon(string)"/>. Checked by the native library when
+        /// the client is created (<see cref="FiksConfigurationException"/>); messages never show the password.
+        /// </summary>
+        /// <returns>These options, for chaining.</returns>
+        public FiksClientOptions SetIntegrasjon(string name, string integrasjonId, string integrasjonPassord)
+        {
+            if (name == null) throw new ArgumentNullException("name");
+            if (integrasjonId == null) throw new ArgumentNullException("integrasjonId");
+            if (integrasjonPassord == null) throw new ArgumentNullException("integrasjonPassord");
+            _integrasjoner[name] = new KeyValuePair<string, string>(integrasjonId, integrasjonPassord);
+            return this;
+        }
+
+        /// <summary>
+        /// Names a service by its base URL (as <c>[services]</c> in the TOML file; this wins for the same name): a
+        /// request sent with <c>service: name</c> has its path joined onto <paramref name="baseUrl"/>, and the Fiks
+        /// headers may go there. <c>fiks</c> and <c>svarut</c> are preset. Checked when the client is created.
+        /// </summary>
+        /// <returns>These options, for chaining.</returns>
+        public FiksClientOptions SetService(string name, string baseUrl)
+        {
+            if (name == null) throw new ArgumentNullException("name");
+            if (baseUrl == null) throw new ArgumentNullException("baseUrl");
+            _services[name] = baseUrl;
+            return this;
+        }
+
+        /// <summary>The integrasjoner named with <see cref="SetIntegrasjon"/>: name → integrasjon id (the passwords are not shown).</summary>
+        public IReadOnlyDictionary<string, string> Integrasjoner
+        {
+            get
+            {
+                var ids = new Dictionary<string, string>();
+                foreach (KeyValuePair<string, KeyValuePair<string, string>> kv in _integrasjoner) ids[kv.Key] = kv.Value.Key;
+                return ids;
+            }
+        }
+
+        /// <summary>The services named with <see cref="SetService"/>: name → base URL.</summary>
+        public IReadOnlyDictionary<string, string> Services
+        {
+            get { return new Dictionary<string, string>(_services); }
+        }
+
+        internal IEnumerable<KeyValuePair<string, KeyValuePair<string, string>>> IntegrasjonEntries { get { return _integrasjoner; } }
+
+        internal IEnumerable<KeyValuePair<string, string>> ServiceEntries { get { return _services; } }
+
 
         /// <summary><c>environment</c>: <c>test</c> or <c>prod</c>, the presets for Maskinporten and the Fiks API.</summary>
         public string Environment { get { return Get("environment"); } set { Put("environment", value); } }

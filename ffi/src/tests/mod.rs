@@ -7,6 +7,7 @@ mod async_calls;
 mod error_model;
 mod fuzz;
 mod policy;
+mod tenancy;
 mod with_mock;
 
 use std::ffi::{CStr, c_char};

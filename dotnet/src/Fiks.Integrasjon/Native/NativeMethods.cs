@@ -80,6 +80,13 @@ namespace Fiks.Integrasjon.Native
         internal static extern FiksStatus fiks_config_load_env_with_file(ConfigHandle config, out IntPtr error_out);
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_config_set_integrasjon(ConfigHandle config, byte[] name, byte[] integrasjon_id,
+            byte[] integrasjon_passord, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_config_set_service(ConfigHandle config, byte[] name, byte[] base_url, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern UIntPtr fiks_config_key_count();
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
@@ -192,6 +199,53 @@ namespace Fiks.Integrasjon.Native
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern void fiks_request_free(IntPtr request);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_request_set_service(IntPtr request, byte[] name, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_request_set_multipart(IntPtr request, IntPtr parts, out IntPtr error_out);
+
+        // ---- multipart parts (a fiks_parts* is an IntPtr built, attached and freed by FiksMultipart.Attach) --
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_parts_new();
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_parts_add_bytes(IntPtr parts, byte[] name, byte[] data, UIntPtr len, byte[] filename,
+            byte[] content_type, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_parts_add_text(IntPtr parts, byte[] name, byte[] text, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_parts_add_json(IntPtr parts, byte[] name, byte[] json, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_parts_add_file(IntPtr parts, byte[] name, byte[] path, byte[] filename,
+            byte[] content_type, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void fiks_parts_free(IntPtr parts);
+
+        // ---- derived clients, Fiks IO ----------------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_client_for_integrasjon(ClientHandle parent, byte[] integrasjon_id, byte[] integrasjon_passord,
+            out ClientHandle client_out, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_client_for_integrasjon_named(ClientHandle parent, byte[] name, out ClientHandle client_out,
+            out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_client_as_person(ClientHandle parent, byte[] person_token, out ClientHandle client_out,
+            out IntPtr error_out);
+
+        /// <summary>Both strings are owned (fiks_string_free wipes them); the times are Unix seconds.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_client_fiks_io_credentials(ClientHandle client, out IntPtr username_out, out IntPtr password_out,
+            out long expires_at_unix_out, out long renew_at_unix_out, out IntPtr error_out);
 
         // ---- headers -------------------------------------------------------------------------
 

@@ -23,9 +23,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwapOption;
 use fiks_integrasjon::blocking::{Call, Pending};
-use fiks_integrasjon::config::{AuthMode, KeyKind};
+use fiks_integrasjon::config::KeyKind;
 use fiks_integrasjon::{
-    CertificateInfo, Config, ConfigBuilder, Error, FiksHeaders, FiksRequest, Token, TokenRequest, blocking,
+    CertificateInfo, Config, ConfigBuilder, Error, FiksHeaders, FiksIoCredentials, FiksRequest, Token, TokenRequest,
+    blocking,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -36,6 +37,7 @@ use crate::aio::{self, Completions, PyCall};
 use crate::config::{ProviderFailure, apply_kwargs};
 use crate::errors::{to_py, to_py_with};
 use crate::logging;
+use crate::multipart;
 use crate::response::PyResponse;
 
 /// How long a waiting call on the main thread sleeps between two checks for signals.
@@ -58,15 +60,43 @@ struct HeadersDict {
 /// timeout_seconds, connect_timeout_seconds, refresh_ahead_seconds, max_retries,
 /// retry_deadline_seconds, max_response_bytes (default 64 MiB). Also: Client.from_file(path, **overrides), Client.from_env().
 ///
+/// Two tables: integrasjoner={"bergen": (integrasjon_id, integrasjon_passord)} (or a mapping with
+/// those keys) for for_integrasjon_named(), and services={"svarut": "https://..."} for
+/// request(..., service=...); a TOML file's [integrasjoner.NAME] and [services] are the same.
+/// for_integrasjon(), for_integrasjon_named() and as_person() derive clients that share this
+/// one's certificate, token cache, HTTP pool and runtime thread.
+///
 /// Thread-safe (share one), releases the GIL while waiting, Ctrl-C interrupts a waiting call
 /// on the main thread, survives os.fork().
 #[pyclass(module = "fiks_integrasjon", name = "Client", frozen)]
 pub(crate) struct PyClient {
-    config: Config,
+    /// The configuration, shared with the clients derived from this one.
+    config: Arc<Config>,
     /// `None` once closed.
     client: ArcSwapOption<blocking::Client>,
     headers_dict: ArcSwapOption<HeadersDict>,
     provider_failure: ProviderFailure,
+    /// Who this client speaks as (fixed when it is made; readable after `close()`).
+    speaker: SpeakerInfo,
+}
+
+/// What a client says about its speaker: its integrasjon id, whether a citizen's token is its
+/// `Authorization`, and whether it was derived (`for_integrasjon`, `as_person`).
+#[derive(Clone)]
+struct SpeakerInfo {
+    integrasjon_id: Option<String>,
+    is_person: bool,
+    derived: bool,
+}
+
+impl SpeakerInfo {
+    fn of(client: &blocking::Client, derived: bool) -> SpeakerInfo {
+        SpeakerInfo {
+            integrasjon_id: client.integrasjon_id().map(str::to_string),
+            is_person: client.is_person(),
+            derived,
+        }
+    }
 }
 
 impl Drop for PyClient {
@@ -196,10 +226,30 @@ impl PyClient {
         let client =
             py.detach(move || blocking::Client::new(for_runtime).map(|c| c.rebuild_after_fork(true))).map_err(error)?;
         Ok(PyClient {
-            config,
+            config: Arc::new(config),
+            speaker: SpeakerInfo::of(&client, false),
             client: ArcSwapOption::from_pointee(client),
             headers_dict: ArcSwapOption::empty(),
             provider_failure,
+        })
+    }
+
+    /// A derived client (see `for_integrasjon`): its own speaker and headers dict, the same
+    /// configuration, runtime, token cache and HTTP pool. Deriving never waits.
+    fn derive(
+        &self,
+        make: impl FnOnce(&blocking::Client) -> fiks_integrasjon::Result<blocking::Client>,
+    ) -> PyResult<PyClient> {
+        let parent = self.client()?;
+        let made = make(&parent);
+        release(parent);
+        let client = made.map_err(|e| self.error(e))?;
+        Ok(PyClient {
+            config: self.config.clone(),
+            speaker: SpeakerInfo::of(&client, true),
+            client: ArcSwapOption::from_pointee(client),
+            headers_dict: ArcSwapOption::empty(),
+            provider_failure: self.provider_failure.clone(),
         })
     }
 
@@ -281,6 +331,8 @@ fn fiks_request(
     headers: Option<&Bound<'_, PyAny>>,
     params: Option<&Bound<'_, PyAny>>,
     timeout: Option<f64>,
+    service: Option<String>,
+    files: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<FiksRequest> {
     let method = FiksRequest::parse_method(method).map_err(to_py)?;
     let mut path = path.to_string();
@@ -296,6 +348,42 @@ fn fiks_request(
         }
     }
     let mut request = FiksRequest::new(method, path);
+    if let Some(service) = service {
+        request = request.service(service);
+    }
+    if let Some(files) = files {
+        if json.is_some() {
+            return Err(PyTypeError::new_err(
+                "give json= or files=, not both: put a JSON part in files= as (None, json.dumps(value), \"application/json\")",
+            ));
+        }
+        request = request.multipart(multipart::parts(data, files)?).map_err(to_py)?;
+    } else {
+        request = with_body(py, request, json, data)?;
+    }
+    if let Some(content_type) = content_type {
+        request = request.try_header("Content-Type", &content_type).map_err(to_py)?;
+    }
+    if let Some(headers) = headers {
+        let items = headers.call_method0("items")?;
+        for item in items.try_iter()? {
+            let (name, value): (String, String) = item?.extract()?;
+            request = request.try_header(&name, &value).map_err(to_py)?;
+        }
+    }
+    if let Some(t) = timeout {
+        request = request.timeout(call_timeout(t)?);
+    }
+    Ok(request)
+}
+
+/// The body of `json=` or `data=` (not multipart).
+fn with_body(
+    py: Python<'_>,
+    mut request: FiksRequest,
+    json: Option<&Bound<'_, PyAny>>,
+    data: Option<&Bound<'_, PyAny>>,
+) -> PyResult<FiksRequest> {
     match (json, data) {
         (Some(_), Some(_)) => return Err(PyTypeError::new_err("give json= or data=, not both")),
         (Some(value), None) => {
@@ -318,19 +406,6 @@ fn fiks_request(
             };
         }
         (None, None) => {}
-    }
-    if let Some(content_type) = content_type {
-        request = request.try_header("Content-Type", &content_type).map_err(to_py)?;
-    }
-    if let Some(headers) = headers {
-        let items = headers.call_method0("items")?;
-        for item in items.try_iter()? {
-            let (name, value): (String, String) = item?.extract()?;
-            request = request.try_header(&name, &value).map_err(to_py)?;
-        }
-    }
-    if let Some(t) = timeout {
-        request = request.timeout(call_timeout(t)?);
     }
     Ok(request)
 }
@@ -404,6 +479,59 @@ impl PyClient {
         PyClient::start(py, b, failure)
     }
 
+    /// This client speaking as another integrasjon (`IntegrasjonId`/`IntegrasjonPassord`), e.g.
+    /// one per municipality: a new `Client` sharing this one's certificate, token cache, HTTP
+    /// pool and runtime thread, so 100 of them make one token request per expiry. Never waits.
+    /// `ConfigError` for an id that is not a UUID or an empty password.
+    fn for_integrasjon(&self, integrasjon_id: &str, integrasjon_passord: &str) -> PyResult<PyClient> {
+        self.derive(|c| c.for_integrasjon(integrasjon_id, integrasjon_passord))
+    }
+
+    /// `for_integrasjon` with an integrasjon of the configuration (`integrasjoner=` or a TOML
+    /// `[integrasjoner.NAME]` table); `ConfigError` listing the names for an unknown one.
+    fn for_integrasjon_named(&self, name: &str) -> PyResult<PyClient> {
+        self.derive(|c| c.for_integrasjon_named(name))
+    }
+
+    /// This client (the same integrasjon) speaking for a citizen: `Authorization` carries this
+    /// ID-porten token and no Maskinporten token is asked for. Cheap: make one per request
+    /// (e.g. in a web handler); clients for different citizens may be used at the same time
+    /// from any thread or task, each sending only its own token.
+    fn as_person(&self, person_token: &str) -> PyResult<PyClient> {
+        self.derive(|c| c.as_person(person_token))
+    }
+
+    /// The `IntegrasjonId` this client sends (`None` when none is configured).
+    #[getter]
+    fn integrasjon_id(&self) -> Option<&str> {
+        self.speaker.integrasjon_id.as_deref()
+    }
+
+    /// Whether this client speaks for a citizen (integrasjon-person: `as_person` or
+    /// `person_token`).
+    #[getter]
+    fn is_person(&self) -> bool {
+        self.speaker.is_person
+    }
+
+    /// Every service and its base URL (ending in `/`): `fiks` (`fiks_base_url`), the
+    /// environment's `svarut`, and those of `services=` / `[services]`.
+    #[getter]
+    fn services<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (name, url) in self.config.services() {
+            d.set_item(name, url.as_str())?;
+        }
+        Ok(d)
+    }
+
+    /// The login of Fiks IO's AMQP broker for this client's integrasjon (from the cached
+    /// Maskinporten token, fetched when there is none). `UsageError` for a citizen's client.
+    fn fiks_io_credentials(&self, py: Python<'_>) -> PyResult<PyFiksIoCredentials> {
+        let inner = wait!(self, py, |c| c.fiks_io_credentials())?;
+        Ok(PyFiksIoCredentials { inner })
+    }
+
     /// The access token (for the configured scopes, or for `scopes`), from the cache when fresh.
     #[pyo3(signature = (scopes = None))]
     fn access_token(&self, py: Python<'_>, scopes: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
@@ -472,7 +600,7 @@ impl PyClient {
 
     /// `await client.request_async(method, path, ...)`: `request()` without blocking the event
     /// loop; the same arguments, rules and `Response`.
-    #[pyo3(signature = (method, path, *, json = None, data = None, content_type = None, headers = None, params = None, timeout = None))]
+    #[pyo3(signature = (method, path, *, json = None, data = None, content_type = None, headers = None, params = None, timeout = None, service = None, files = None))]
     #[allow(clippy::too_many_arguments)]
     fn request_async<'py>(
         slf: &Bound<'py, Self>,
@@ -484,8 +612,11 @@ impl PyClient {
         headers: Option<&Bound<'_, PyAny>>,
         params: Option<&Bound<'_, PyAny>>,
         timeout: Option<f64>,
+        service: Option<String>,
+        files: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let request = fiks_request(slf.py(), method, path, json, data, content_type, headers, params, timeout)?;
+        let request =
+            fiks_request(slf.py(), method, path, json, data, content_type, headers, params, timeout, service, files)?;
         slf.get().client()?;
         awaitable(
             slf,
@@ -536,8 +667,9 @@ impl PyClient {
         self.cached_headers().map(|h| self.to_dict(py, h)).transpose()
     }
 
-    /// Sends a request to the Fiks API; `path` is joined to `fiks_base_url`.
-    #[pyo3(signature = (method, path, *, json = None, data = None, content_type = None, headers = None, params = None, timeout = None))]
+    /// Sends a request to the Fiks API; `path` is joined to the base URL of `service` (default
+    /// `fiks`: `fiks_base_url`). `files=` sends a `multipart/form-data` body (see [`multipart`]).
+    #[pyo3(signature = (method, path, *, json = None, data = None, content_type = None, headers = None, params = None, timeout = None, service = None, files = None))]
     #[allow(clippy::too_many_arguments)]
     fn request(
         &self,
@@ -550,8 +682,11 @@ impl PyClient {
         headers: Option<&Bound<'_, PyAny>>,
         params: Option<&Bound<'_, PyAny>>,
         timeout: Option<f64>,
+        service: Option<String>,
+        files: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyResponse> {
-        let request = fiks_request(py, method, path, json, data, content_type, headers, params, timeout)?;
+        let request =
+            fiks_request(py, method, path, json, data, content_type, headers, params, timeout, service, files)?;
         wait!(self, py, |c| c.request(request)).map(PyResponse::new)
     }
 
@@ -632,10 +767,7 @@ impl PyClient {
     /// `"maskinporten"` or `"person"` (integrasjon-person mode).
     #[getter]
     fn mode(&self) -> &'static str {
-        match self.config.auth_mode() {
-            AuthMode::Maskinporten => "maskinporten",
-            _ => "person",
-        }
+        if self.speaker.is_person { "person" } else { "maskinporten" }
     }
 
     /// Counters of token traffic in this process: `token_requests`, `tokens_received`.
@@ -654,7 +786,10 @@ impl PyClient {
         Ok(())
     }
 
-    /// Stops the runtime thread; later calls raise `UsageError`. Also done by garbage collection.
+    /// Ends this client's use: later calls on it raise `UsageError`. The runtime thread, token
+    /// cache and HTTP pool it shares with the clients derived from it (or with the client it was
+    /// derived from) stop when the last of them is closed or collected; closing one never
+    /// closes another. Also done by garbage collection.
     fn close(&self) {
         if let Some(client) = self.client.swap(None) {
             release(client);
@@ -679,11 +814,61 @@ impl PyClient {
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let mut parts = Vec::new();
-        for (k, v) in self.config.entries().into_iter().filter(|(_, v)| !v.is_empty()) {
+        if self.speaker.derived {
+            // A derived client: who it speaks as first; the shared configuration without the
+            // parent's integrasjon (the password is never shown, a citizen's token neither).
+            let id = match &self.speaker.integrasjon_id {
+                Some(id) => py_repr(py, id)?,
+                None => "None".into(),
+            };
+            parts.push(format!("integrasjon_id={id}"));
+            parts.push(format!("is_person={}", if self.speaker.is_person { "True" } else { "False" }));
+        }
+        for (k, v) in self.config.entries().into_iter().filter(|(k, v)| {
+            !v.is_empty() && !(self.speaker.derived && (*k == "integrasjon_id" || *k == "integrasjon_passord"))
+        }) {
             let shown = if v.starts_with('<') && v.ends_with('>') { v } else { py_repr(py, &v)? };
             parts.push(format!("{k}={shown}"));
         }
         Ok(format!("fiks_integrasjon.Client({})", parts.join(", ")))
+    }
+}
+
+/// The login of Fiks IO's AMQP broker; `repr` never shows the password.
+#[pyclass(module = "fiks_integrasjon", name = "FiksIoCredentials", frozen)]
+pub(crate) struct PyFiksIoCredentials {
+    inner: FiksIoCredentials,
+}
+
+#[pymethods]
+impl PyFiksIoCredentials {
+    /// The AMQP username: the integrasjon id.
+    #[getter]
+    fn username(&self) -> &str {
+        &self.inner.username
+    }
+    /// The AMQP password: `IntegrasjonPassord`, a space and the Maskinporten token (a secret).
+    #[getter]
+    fn password(&self) -> &str {
+        self.inner.password()
+    }
+    /// When the token inside the password expires (aware UTC `datetime`).
+    #[getter]
+    fn expires_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        datetime(py, self.inner.expires_at)
+    }
+    /// When to log in again with fresh credentials (aware UTC `datetime`).
+    #[getter]
+    fn renew_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        datetime(py, self.inner.renew_at)
+    }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "FiksIoCredentials(username={}, password=<redacted>, expires_at={}, renew_at={})",
+            py_repr(py, &self.inner.username)?,
+            self.expires_at(py)?.repr()?,
+            self.renew_at(py)?.repr()?
+        ))
     }
 }
 

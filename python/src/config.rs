@@ -118,6 +118,12 @@ pub(crate) fn apply_kwargs(b: &mut ConfigBuilder, kwargs: Option<&Bound<'_, PyDi
     };
     for (k, v) in kwargs.iter() {
         let name: String = k.extract()?;
+        if name == "integrasjoner" || name == "services" {
+            if !v.is_none() {
+                apply_table(b, &name, &v)?;
+            }
+            continue;
+        }
         let name = check_key(&name).map_err(to_py)?;
         let spec = key(name).ok_or_else(|| config_error(name, format!("unknown configuration key `{name}`")))?;
         if v.is_none() {
@@ -132,6 +138,71 @@ pub(crate) fn apply_kwargs(b: &mut ConfigBuilder, kwargs: Option<&Bound<'_, PyDi
         }
     }
     Ok(failure)
+}
+
+/// The tables `integrasjoner={name: (id, passord)}` (or `{name: {"integrasjon_id": …,
+/// "integrasjon_passord": …}}`) and `services={name: base_url}`, handed to the core's builder
+/// as they are; the core checks names, ids, passwords and URLs when the client is built.
+fn apply_table(b: &mut ConfigBuilder, table: &str, v: &Bound<'_, PyAny>) -> PyResult<()> {
+    let shape = if table == "services" {
+        "a mapping {name: base_url}"
+    } else {
+        "a mapping {name: (integrasjon_id, integrasjon_passord)}"
+    };
+    let wrong = || config_error(table, format!("`{table}` must be {shape}"));
+    let mapping = v.cast::<PyMapping>().map_err(|_| wrong())?;
+    for item in mapping.items()?.try_iter()? {
+        let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+        let name: String = name.extract().map_err(|_| wrong())?;
+        let key = format!("{table}.{name}");
+        let string = |v: &Bound<'_, PyAny>, what: &str| -> PyResult<String> {
+            Ok(v.cast::<PyString>()
+                .map_err(|_| config_error(&key, format!("`{key}`: {what} must be a str")))?
+                .to_cow()?
+                .to_string())
+        };
+        if table == "services" {
+            b.set_service(&name, &string(&value, "the base URL")?);
+            continue;
+        }
+        let (id, passord) = if let Ok(m) = value.cast::<PyMapping>() {
+            let mut id = None;
+            let mut passord = None;
+            for field in m.items()?.try_iter()? {
+                let (k, fv): (String, Bound<'_, PyAny>) = field?.extract()?;
+                match k.as_str() {
+                    "integrasjon_id" => id = Some(string(&fv, "integrasjon_id")?),
+                    "integrasjon_passord" => passord = Some(string(&fv, "integrasjon_passord")?),
+                    _ => {
+                        return Err(config_error(
+                            &key,
+                            format!(
+                                "unknown key `{key}.{k}`: a named integrasjon has `integrasjon_id` and `integrasjon_passord`"
+                            ),
+                        ));
+                    }
+                }
+            }
+            match (id, passord) {
+                (Some(id), Some(passord)) => (id, passord),
+                _ => {
+                    return Err(config_error(
+                        &key,
+                        format!("`{key}` needs both `integrasjon_id` and `integrasjon_passord`"),
+                    ));
+                }
+            }
+        } else if let Some(t) = value.cast::<PyTuple>().ok().filter(|t| t.len() == 2) {
+            (string(&t.get_item(0)?, "integrasjon_id")?, string(&t.get_item(1)?, "integrasjon_passord")?)
+        } else {
+            return Err(config_error(
+                &key,
+                format!("`{key}` must be a pair (integrasjon_id, integrasjon_passord) or a mapping with those keys"),
+            ));
+        };
+        b.set_integrasjon_named(&name, &id, &passord);
+    }
+    Ok(())
 }
 
 /// A keyword argument's value as the text the core parses, by the key's kind.

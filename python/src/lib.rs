@@ -16,6 +16,7 @@ mod client;
 mod config;
 mod errors;
 mod logging;
+mod multipart;
 mod response;
 
 /// The module initialiser (`import fiks_integrasjon._native`).
@@ -26,6 +27,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<config::PyConfigKey>()?;
     m.add_class::<client::PyClient>()?;
     m.add_class::<client::PyToken>()?;
+    m.add_class::<client::PyFiksIoCredentials>()?;
     m.add_class::<client::PyCertificateInfo>()?;
     m.add_class::<response::PyResponse>()?;
     m.add_class::<aio::Completions>()?;

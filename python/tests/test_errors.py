@@ -20,7 +20,9 @@ def test_hierarchy() -> None:
 
 def test_config_error_fields() -> None:
     with pytest.raises(fiks.ConfigError) as e:
-        fiks.Client(environment="test", issuer="klient", certificate="x.p12", integrasjon_id="123")
+        fiks.Client(
+            environment="test", issuer="klient", certificate="x.p12", integrasjon_id="123", integrasjon_passord="p"
+        )
     assert e.value.key == "integrasjon_id"
     assert e.value.kind == "config"
     assert e.value.hint

@@ -31,7 +31,17 @@ from ._errors import (
     UsageError,
 )
 from ._headers import Headers
-from ._native import CONFIG_KEYS, CertificateInfo, Client, ConfigKey, Response, Token, __version__, parse_error
+from ._native import (
+    CONFIG_KEYS,
+    CertificateInfo,
+    Client,
+    ConfigKey,
+    FiksIoCredentials,
+    Response,
+    Token,
+    __version__,
+    parse_error,
+)
 
 if TYPE_CHECKING:
     from ._httpx import HttpxAuth
@@ -40,6 +50,7 @@ __all__ = [
     "Client",
     "Response",
     "Token",
+    "FiksIoCredentials",
     "CertificateInfo",
     "Headers",
     "RequestsAuth",

@@ -17,6 +17,7 @@ __all__ = [
     "ConfigKey",
     "Client",
     "Token",
+    "FiksIoCredentials",
     "CertificateInfo",
     "Response",
     "parse_error",
@@ -106,7 +107,32 @@ class _Config(TypedDict, total=False):
     retry_deadline_seconds: _Seconds
     max_response_bytes: _Count
 
+class _IntegrasjonTable(TypedDict):
+    """One named integrasjon given as a mapping."""
+
+    integrasjon_id: str
+    integrasjon_passord: str
+
+class _Options(_Config, total=False):
+    """The configuration keys and the two tables (TOML ``[integrasjoner.NAME]``, ``[services]``)."""
+
+    #: Named integrasjoner for ``Client.for_integrasjon_named``: ``{"bergen": (id, passord)}``.
+    integrasjoner: Optional[Mapping[str, Union[Tuple[str, str], _IntegrasjonTable]]]
+    #: Fiks services by base URL: ``{"svarut": "https://test.svarut.ks.no"}``.
+    services: Optional[Mapping[str, str]]
+
 _Params = Union[Mapping[str, Any], Sequence[Tuple[str, Any]]]
+#: A part's content: a path (streamed from disk while sending) or bytes.
+_FileContent = Union["os.PathLike[str]", bytes, bytearray]
+#: A ``files=`` value: content, ``(filename, content)`` or ``(filename, content, content_type)``;
+#: in a tuple the content may also be a ``str`` (sent as UTF-8 text).
+_FileValue = Union[
+    _FileContent,
+    Tuple[Optional[str], Union[_FileContent, str]],
+    Tuple[Optional[str], Union[_FileContent, str], Optional[str]],
+]
+_Files = Union[Mapping[str, _FileValue], Sequence[Tuple[str, _FileValue]]]
+_Data = Optional[Union[bytes, bytearray, str, Mapping[str, str]]]
 _Scopes = Union[str, Sequence[str]]
 
 @final
@@ -118,16 +144,48 @@ class Client:
     ``issuer`` and ``certificate``; Fiks calls also need ``integrasjon_id`` and
     ``integrasjon_passord``. Integrasjon-person mode takes ``person_token`` (a string, or a
     callable returning the citizen's current token) instead of the Maskinporten keys.
+
+    Two tables: ``integrasjoner={"bergen": (id, passord)}`` names integrasjoner for
+    ``for_integrasjon_named``; ``services={"svarut": "https://…"}`` names Fiks services by base
+    URL for ``request(..., service=...)`` (the Fiks headers may go to each). The same tables are
+    read from a TOML file's ``[integrasjoner.NAME]`` and ``[services]``.
+
+    ``for_integrasjon``, ``for_integrasjon_named`` and ``as_person`` derive clients that share
+    this one's certificate, token cache, HTTP pool and runtime thread.
     """
 
-    def __new__(cls, **kwargs: Unpack[_Config]) -> Self: ...
+    def __new__(cls, **kwargs: Unpack[_Options]) -> Self: ...
     @staticmethod
-    def from_file(path: Union[str, "os.PathLike[str]"], **overrides: Unpack[_Config]) -> Client:
+    def from_file(path: Union[str, "os.PathLike[str]"], **overrides: Unpack[_Options]) -> Client:
         """A client configured by a TOML file, then ``FIKS_<KEY>`` variables, then keyword arguments."""
     @staticmethod
-    def from_env(**overrides: Unpack[_Config]) -> Client:
+    def from_env(**overrides: Unpack[_Options]) -> Client:
         """A client configured by ``FIKS_<KEY>`` variables (over the TOML file ``FIKS_CONFIG``
         names, when set), then keyword arguments."""
+    def for_integrasjon(self, integrasjon_id: str, integrasjon_passord: str) -> Client:
+        """This client speaking as another integrasjon (e.g. one per municipality): a full
+        ``Client`` sharing this one's certificate, token cache, HTTP pool and runtime thread, so
+        any number of them make one token request per expiry. Never waits. ``ConfigError`` for
+        an id that is not a UUID or an empty password."""
+    def for_integrasjon_named(self, name: str) -> Client:
+        """``for_integrasjon`` with a configured integrasjon (``integrasjoner=`` or TOML
+        ``[integrasjoner.NAME]``); ``ConfigError`` listing the names for an unknown one."""
+    def as_person(self, person_token: str) -> Client:
+        """This client (the same integrasjon) speaking for a citizen: ``Authorization`` carries
+        this ID-porten token, no Maskinporten token is asked for. Cheap: make one per request
+        (e.g. in a web handler); each sends only its own citizen's token."""
+    @property
+    def integrasjon_id(self) -> Optional[str]:
+        """The ``IntegrasjonId`` this client sends (``None`` when none is configured)."""
+    @property
+    def is_person(self) -> bool:
+        """Whether this client speaks for a citizen (``as_person`` or ``person_token``)."""
+    @property
+    def services(self) -> dict[str, str]:
+        """Every service and its base URL: ``fiks``, the environment's ``svarut``, ``services=``."""
+    def fiks_io_credentials(self) -> FiksIoCredentials:
+        """The Fiks IO AMQP login of this client's integrasjon (see ``FiksIoCredentials``);
+        ``UsageError`` for a citizen's client."""
     def access_token(self, scopes: Optional[_Scopes] = None) -> str:
         """The access token for the configured scopes (or ``scopes``), cached while fresh."""
     def token(self, scopes: Optional[_Scopes] = None) -> Token:
@@ -145,19 +203,21 @@ class Client:
         path: str,
         *,
         json: Any = None,
-        data: Optional[Union[bytes, bytearray, str]] = None,
+        data: _Data = None,
         content_type: Optional[str] = None,
         headers: Optional[Mapping[str, str]] = None,
         params: Optional[_Params] = None,
         timeout: Optional[float] = None,
+        service: Optional[str] = None,
+        files: Optional[_Files] = None,
     ) -> Awaitable[Response]:
         """``await``: ``request()`` without blocking the event loop; the same arguments, rules,
         ``Response`` and exceptions. Cancelling the awaiting task cancels the call."""
     def headers_for(self, url: str) -> dict[str, str]:
         """The Fiks headers for a request to ``url``; ``UsageError`` when they may not go there."""
     def may_send_headers(self, url: str) -> bool:
-        """Whether the Fiks headers may go to ``url``: under ``fiks_base_url``, or an origin in
-        ``allowed_origins``."""
+        """Whether the Fiks headers may go to ``url``: under a service's base URL
+        (``fiks_base_url``, ``svarut``, ``services=``), or an origin in ``allowed_origins``."""
     def evict_access_token(self, token: str) -> bool:
         """After a ``401`` to ``token`` (an ``Authorization`` value or the bare token): ``True``
         when a retry may get a fresh token, ``False`` when Fiks refuses the integrasjon."""
@@ -169,15 +229,27 @@ class Client:
         path: str,
         *,
         json: Any = None,
-        data: Optional[Union[bytes, bytearray, str]] = None,
+        data: _Data = None,
         content_type: Optional[str] = None,
         headers: Optional[Mapping[str, str]] = None,
         params: Optional[_Params] = None,
         timeout: Optional[float] = None,
+        service: Optional[str] = None,
+        files: Optional[_Files] = None,
     ) -> Response:
-        """Sends a request to the Fiks API (``path`` is joined to ``fiks_base_url``).
+        """Sends a request to the Fiks API (``path`` is joined to ``fiks_base_url``, or to the
+        base URL of ``service``: ``"svarut"`` or a name of ``services=``).
 
         Returns the 2xx ``Response``; raises ``ApiError`` for any other status.
+
+        - ``files=`` sends ``multipart/form-data``, as ``requests`` takes it: a mapping
+          ``{name: value}`` or a list of ``(name, value)`` pairs (for a name that repeats). A
+          value is a ``pathlib.Path`` (streamed from disk while sending, never read whole),
+          ``bytes``, or ``(filename, content[, content_type])`` where content may also be a
+          ``str``: ``files=[("forsendelse", (None, json.dumps(f), "application/json")),
+          ("filer", ("vedtak.pdf", Path("vedtak.pdf"), "application/pdf"))]``. Open file
+          objects and bare ``str`` values are refused (``TypeError``: pass a ``Path``);
+          ``data=`` may then be a mapping of text fields; ``json=`` is not taken with ``files=``.
 
         - ``content_type=`` or a ``Content-Type`` in ``headers=`` replaces the body's type
           (one ``Content-Type`` is sent); header names and values are checked (``UsageError``).
@@ -197,44 +269,52 @@ class Client:
         path: str,
         *,
         json: Any = None,
-        data: Optional[Union[bytes, bytearray, str]] = None,
+        data: _Data = None,
         content_type: Optional[str] = None,
         headers: Optional[Mapping[str, str]] = None,
         params: Optional[_Params] = None,
         timeout: Optional[float] = None,
+        service: Optional[str] = None,
+        files: Optional[_Files] = None,
     ) -> Response: ...
     def post(
         self,
         path: str,
         *,
         json: Any = None,
-        data: Optional[Union[bytes, bytearray, str]] = None,
+        data: _Data = None,
         content_type: Optional[str] = None,
         headers: Optional[Mapping[str, str]] = None,
         params: Optional[_Params] = None,
         timeout: Optional[float] = None,
+        service: Optional[str] = None,
+        files: Optional[_Files] = None,
     ) -> Response: ...
     def put(
         self,
         path: str,
         *,
         json: Any = None,
-        data: Optional[Union[bytes, bytearray, str]] = None,
+        data: _Data = None,
         content_type: Optional[str] = None,
         headers: Optional[Mapping[str, str]] = None,
         params: Optional[_Params] = None,
         timeout: Optional[float] = None,
+        service: Optional[str] = None,
+        files: Optional[_Files] = None,
     ) -> Response: ...
     def delete(
         self,
         path: str,
         *,
         json: Any = None,
-        data: Optional[Union[bytes, bytearray, str]] = None,
+        data: _Data = None,
         content_type: Optional[str] = None,
         headers: Optional[Mapping[str, str]] = None,
         params: Optional[_Params] = None,
         timeout: Optional[float] = None,
+        service: Optional[str] = None,
+        files: Optional[_Files] = None,
     ) -> Response: ...
     def requests_auth(self) -> RequestsAuth:
         """An auth object for ``requests``: ``requests.get(url, auth=client.requests_auth())``."""
@@ -257,7 +337,9 @@ class Client:
     def clear_cache(self) -> None:
         """Forgets cached tokens."""
     def close(self) -> None:
-        """Stops the runtime thread; later calls raise ``UsageError``."""
+        """Ends this client's use: later calls on it raise ``UsageError``. Closing a derived
+        client never closes its parent, nor the other way round: the runtime thread, token cache
+        and HTTP pool they share stop when the last client using them is closed or collected."""
     @property
     def closed(self) -> bool: ...
     def __enter__(self) -> Self: ...
@@ -299,6 +381,33 @@ class Token:
     def expires_at(self) -> datetime.datetime: ...
     @property
     def remaining(self) -> float: ...
+
+@final
+class FiksIoCredentials:
+    """The login of Fiks IO's AMQP broker: ``username`` is the integrasjon id, ``password`` is
+    ``IntegrasjonPassord + " " + <Maskinporten token>`` (a secret; ``repr`` never shows it).
+    Log in again with fresh credentials before ``renew_at``. With ``pika``::
+
+        creds = client.fiks_io_credentials()
+        params = pika.ConnectionParameters(
+            host="io.fiks.test.ks.no", port=5671,  # your environment's Fiks IO AMQP host
+            ssl_options=pika.SSLOptions(ssl.create_default_context()),
+            credentials=pika.PlainCredentials(creds.username, creds.password),
+        )
+        connection = pika.BlockingConnection(params)
+        # before creds.renew_at: reconnect with client.fiks_io_credentials()
+    """
+
+    @property
+    def username(self) -> str: ...
+    @property
+    def password(self) -> str: ...
+    @property
+    def expires_at(self) -> datetime.datetime:
+        """When the token inside the password expires (aware, UTC)."""
+    @property
+    def renew_at(self) -> datetime.datetime:
+        """When to log in again with fresh credentials (aware, UTC)."""
 
 @final
 class CertificateInfo:

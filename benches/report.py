@@ -286,6 +286,25 @@ def main() -> None:
                  f"≤ 2 µs | {'' if a.quick else verdict(med(pha) <= 2000)} |")
     L.append("")
 
+    L.append("## 10. One client for many integrasjoner and citizens\n")
+    L.append("Derived clients (`for_integrasjon`, `as_person`) share the parent's certificate, token cache, HTTP pool "
+             "and runtime; deriving builds only the integrasjon's or the citizen's headers.\n")
+    L.append("| figure | value | target | result |")
+    L.append("|---|---|---|---|")
+    fi = crit("tenancy", "rust_for_integrasjon")
+    ap_ = crit("tenancy", "rust_as_person")
+    dh = crit("cached", "rust_headers_derived")
+    judge = (lambda ok: "") if a.quick else verdict
+    if fi:
+        L.append(f"| `for_integrasjon(id, passord)`, Rust | {fmt_ns(med(fi))} | ≤ 5 µs | {judge(med(fi) <= 5000)} |")
+    if ap_:
+        L.append(f"| `as_person(token)`, Rust | {fmt_ns(med(ap_))} | ≤ 5 µs | {judge(med(ap_) <= 5000)} |")
+    if dh and rust_headers:
+        ratio = med(dh) / med(rust_headers)
+        L.append(f"| cached `headers()` of a derived client (parent: {fmt_ns(med(rust_headers))}) | {fmt_ns(med(dh))}: "
+                 f"{ratio:.2f}× | ≤ 1.2× | {judge(ratio <= 1.2)} |")
+    L.append("")
+
     L.append("## 7. Footprint\n")
     L.append("| figure | value | compared with | its value | target | result |")
     L.append("|---|---|---|---|---|---|")

@@ -38,8 +38,23 @@ fn cached(c: &mut Criterion) {
     let mut g = c.benchmark_group("cached");
     g.bench_function("rust_token", |b| b.iter(|| black_box(client.token().expect("token"))));
     g.bench_function("rust_headers", |b| b.iter(|| black_box(client.headers().expect("headers"))));
+    let derived = client.for_integrasjon("00000000-0000-4000-8000-000000000001", "mock-passord-1").expect("derived");
+    derived.headers().expect("derived headers");
+    g.bench_function("rust_headers_derived", |b| b.iter(|| black_box(derived.headers().expect("headers"))));
     g.finish();
     assert_eq!(s.fixture.mock.counters().token_requests, 1, "cached reads made no requests");
+}
+
+/// Deriving clients: another integrasjon, a citizen.
+fn tenancy(c: &mut Criterion) {
+    let s = setup();
+    let client = blocking::Client::new(s.config.clone()).expect("client");
+    let mut g = c.benchmark_group("tenancy");
+    g.bench_function("rust_for_integrasjon", |b| {
+        b.iter(|| black_box(client.for_integrasjon("00000000-0000-4000-8000-000000000001", "mock-passord-1")))
+    });
+    g.bench_function("rust_as_person", |b| b.iter(|| black_box(client.as_person("borger-token-1"))));
+    g.finish();
 }
 
 fn cold(c: &mut Criterion) {
@@ -186,5 +201,5 @@ fn config() -> Criterion {
     }
 }
 
-criterion_group! { name = benches; config = config(); targets = cached, cold, limits }
+criterion_group! { name = benches; config = config(); targets = cached, tenancy, cold, limits }
 criterion_main!(benches);

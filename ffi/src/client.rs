@@ -294,7 +294,8 @@ pub unsafe extern "C" fn fiks_client_send(
 
 /// The Fiks headers for a request to `url` made with your own HTTP client (e.g. libcurl):
 /// like `fiks_client_headers`, but only when the headers may go to `url` — the same origin as
-/// `fiks_base_url` under its path, or an origin in `allowed_origins`. Any other URL is
+/// a service's base URL (`fiks_base_url`, `svarut`, `[services]`) under its path, or an origin
+/// in `allowed_origins`. Any other URL is
 /// `FIKS_ERROR_USAGE` and nothing is written: the token and the integrasjon password never
 /// leave the Fiks origins. Call it again for each redirect target.
 ///

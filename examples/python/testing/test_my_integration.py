@@ -75,3 +75,25 @@ def test_the_mocks_fiks_toml_works_too(fiks_mock: FiksMock) -> None:
     with fiks.Client.from_file(fiks_mock.config_path) as client:
         assert client.fiks_base_url == fiks_mock["fiks_base_url"].rstrip("/") + "/"
         assert antall_treff(client, "byggesak") > 0
+
+
+def test_a_vendor_calls_each_municipality_with_its_own_integrasjon(
+    fiks_client: fiks.Client, fiks_mock: FiksMock
+) -> None:
+    for i in (1, 2, 3):
+        kommune_id, passord = fiks_mock.integrasjon(i)
+        kommune = fiks_client.for_integrasjon(kommune_id, passord)
+        for service in ("fiks", "svarut"):
+            echo = kommune.request("GET", "/echo", service=service).json()
+            assert (echo["integrasjon_id"], echo["service"]) == (kommune_id, service)
+    assert fiks_mock.counters()["token_requests"] == 1  # one token for every municipality
+
+
+def test_each_citizen_is_sent_with_their_own_token(fiks_client: fiks.Client, fiks_mock: FiksMock) -> None:
+    import hashlib
+
+    tokens = ["borger-token-a", "borger-token-b"]
+    fiks_mock.register_person_tokens(tokens)
+    for token in tokens:
+        echo = fiks_client.as_person(token).request("GET", "/echo").json()
+        assert echo["token_sha256"] == hashlib.sha256(token.encode()).hexdigest()

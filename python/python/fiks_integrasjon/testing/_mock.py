@@ -11,7 +11,7 @@ import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Dict, List, Optional, Sequence, Type, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type, Union
 
 from .._native import Client
 
@@ -184,8 +184,37 @@ class FiksMock:
             integrasjon_id=self.info["integrasjon_id"],
             integrasjon_passord=self.info["integrasjon_passord"],
         )
+        if self.info.get("svarut_base_url"):
+            kwargs["services"] = {"svarut": self.info["svarut_base_url"]}
         kwargs.update(overrides)
         return kwargs
+
+    # ---- many integrasjoner, a second service, citizens --------------------------------------
+
+    @property
+    def svarut_base_url(self) -> str:
+        """The base URL of the mock's second service host (standing in for SvarUt): the same
+        Fiks API and tokens on another port. :meth:`client` names it ``svarut``."""
+        url: str = self.info["svarut_base_url"]
+        return url
+
+    @staticmethod
+    def integrasjon(i: int) -> Tuple[str, str]:
+        """The id and password of the mock's extra integrasjon ``i`` (1 to 100 are accepted
+        from the start; register more with :meth:`register_integrasjoner`): what a vendor's
+        municipality ``i`` would have created in Fiks-konfigurasjon."""
+        return f"00000000-0000-4000-8000-{i:012d}", f"mock-passord-{i}"
+
+    def register_integrasjoner(self, integrasjoner: Iterable[Tuple[str, str]]) -> None:
+        """Makes the mock accept these ``(integrasjon_id, integrasjon_passord)`` pairs too
+        (until :meth:`reset`)."""
+        body = [{"id": i, "passord": p} for i, p in integrasjoner]
+        self._call("POST", "/_mock/integrasjoner", body)
+
+    def register_person_tokens(self, tokens: Iterable[str]) -> None:
+        """Makes the mock's Fiks side accept these citizens' ID-porten tokens (until
+        :meth:`reset`), for clients made with ``Client.as_person(token)``."""
+        self._call("POST", "/_mock/person-tokens", {"tokens": list(tokens)})
 
     def client(self, **overrides: Any) -> Client:
         """A new :class:`fiks_integrasjon.Client` for this mock (close it, or use ``with``)."""
@@ -193,7 +222,7 @@ class FiksMock:
 
     # ---- control ---------------------------------------------------------------------------
 
-    def _call(self, method: str, path: str, body: Optional[Dict[str, Any]] = None) -> Any:
+    def _call(self, method: str, path: str, body: Union[Dict[str, Any], List[Any], None] = None) -> Any:
         if self._closed:
             raise RuntimeError("this FiksMock is closed")
         import urllib.error  # here, not at the top: the pytest plugin's import stays cheap

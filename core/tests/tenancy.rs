@@ -181,3 +181,76 @@ fn fiks_io_credentials_follow_the_token() {
     assert!(second.expires_at > first.expires_at);
     assert_eq!(second.password(), format!("bergen-pw {}", root.access_token().unwrap()));
 }
+
+#[test]
+fn a_vendor_reaches_fiks_and_svarut_as_each_municipality() {
+    let env = common::env();
+    let root = blocking::Client::new(env.config()).unwrap();
+    for i in 1..=20 {
+        let (id, pw) = env.integrasjon(i);
+        let kommune = root.for_integrasjon(&id, &pw).unwrap();
+        for service in ["fiks", "svarut"] {
+            let echo: serde_json::Value =
+                kommune.request(FiksRequest::get("/echo").service(service)).unwrap().json().unwrap();
+            assert_eq!((echo["integrasjon_id"].as_str(), echo["service"].as_str()), (Some(id.as_str()), Some(service)));
+        }
+    }
+    let counters = env.mock.counters();
+    assert_eq!(counters.token_requests, 1, "one token for every municipality and both hosts");
+    assert_eq!(counters.requests_by_service.get("svarut"), Some(&20));
+    // The mock's own refusals hold on the second host too: an unknown integrasjon is 403.
+    let stranger = root.for_integrasjon(BERGEN, "pw").unwrap();
+    let e = stranger.request(FiksRequest::get("/echo").service("svarut")).unwrap_err();
+    assert_eq!(e.http_status(), Some(403));
+}
+
+#[test]
+fn multipart_bodies_stream_files_and_reach_the_echo() {
+    use digest::hex_sha256;
+    use fiks_integrasjon::Part;
+    let env = common::env();
+    let root = blocking::Client::new(env.config()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("vedtak.pdf");
+    let content: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&doc, &content).unwrap();
+    let request = FiksRequest::post("/echo/multipart")
+        .service("svarut")
+        .multipart(vec![
+            Part::json("forsendelse", &serde_json::json!({"tittel": "Vedtak"})).unwrap(),
+            Part::file("filer", &doc).content_type("application/pdf"),
+            Part::bytes("filer", b"vedlegg".to_vec()).filename("vedlegg.txt"),
+        ])
+        .unwrap();
+    let echo: serde_json::Value = root.request(request.clone()).unwrap().json().unwrap();
+    let parts = echo["parts"].as_array().unwrap();
+    assert_eq!(parts.len(), 3);
+    assert_eq!(
+        (parts[0]["name"].as_str(), parts[0]["content_type"].as_str()),
+        (Some("forsendelse"), Some("application/json"))
+    );
+    assert_eq!(parts[1]["filename"], "vedtak.pdf");
+    assert_eq!(parts[1]["size"], 3_000_000);
+    assert_eq!(parts[1]["sha256"].as_str().unwrap(), hex_sha256(&content));
+    assert_eq!(parts[2]["filename"], "vedlegg.txt");
+    // The same request again: the file is reopened, not consumed.
+    let again: serde_json::Value = root.request(request).unwrap().json().unwrap();
+    assert_eq!(again["parts"][1]["size"], 3_000_000);
+    // A missing file fails before anything is sent; bad parts fail when built.
+    let gone =
+        FiksRequest::post("/echo/multipart").multipart(vec![Part::file("f", dir.path().join("borte.pdf"))]).unwrap();
+    let e = root.request(gone).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage);
+    assert!(e.to_string().contains("borte.pdf"), "{e}");
+    assert!(FiksRequest::post("/x").multipart(vec![]).is_err());
+    assert!(FiksRequest::post("/x").multipart(vec![Part::text("a\"b", "x")]).is_err());
+    assert!(FiksRequest::post("/x").multipart(vec![Part::text("a", "x").content_type("ikke en type")]).is_err());
+}
+
+/// SHA-256 through aws-lc (a dependency already), as the mock reports it.
+mod digest {
+    pub fn hex_sha256(data: &[u8]) -> String {
+        let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data);
+        d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}

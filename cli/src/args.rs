@@ -115,9 +115,10 @@ pub enum Command {
             the token is the same, since one Maskinporten identity speaks for all of them. An unknown \
             NAME exits 2 and lists the configured names. --json prints the three headers alone (the \
             IntegrasjonId says which integrasjon).\n\n\
-            There is no --service here: the three headers are the same for every Fiks service \
-            (`fiks`, `svarut`, `[services]`), and this command sends nothing. Which hosts may receive \
-            them is checked by `call` (see `call --service`); with curl, send them only to those.",
+            The three headers are the same for every Fiks service (`fiks`, `svarut`, `[services]`) and \
+            this command sends nothing: --service NAME only checks that the service exists (exit 2 \
+            listing the services when not). With curl, send the headers only to a service's base URL; \
+            `call --service` does that for you.",
         after_help = concat!(
             "Examples:\n",
             "  fiks-integrasjon headers | curl -H @- -d @sok.json $FIKS_URL/innsyn-sok/api/v1/sok\n",
@@ -271,6 +272,11 @@ pub struct HeadersArgs {
     /// `integrasjon_id`/`integrasjon_passord` (the same token: one Maskinporten identity)
     #[arg(long, value_name = "NAME")]
     pub integrasjon: Option<String>,
+    /// The headers are for this service (`fiks`, `svarut` or one of `[services]`): refused when
+    /// there is no such service; the headers are the same for every service, and may go to its
+    /// base URL only (`call --service` sends to it)
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
 }
 
 /// `call`.

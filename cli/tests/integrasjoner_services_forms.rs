@@ -66,6 +66,15 @@ fn headers_speak_as_the_named_integrasjon() {
     assert_eq!(v["IntegrasjonPassord"], passord.as_str());
     assert_eq!(v.as_object().map(|o| o.len()), Some(3), "the headers alone: {v}");
 
+    // --service: the same headers for a service that exists; exit 2 listing them for one that does not.
+    let svarut = run(named().args(["headers", "--integrasjon", "kommune-x", "--service", "svarut"]));
+    assert_code(&svarut, 0);
+    assert_eq!(svarut.stdout.lines().nth(1), Some(format!("IntegrasjonId: {id}").as_str()));
+    let unknown = run(named().args(["headers", "--service", "arkiv"]));
+    assert_code(&unknown, 2);
+    assert!(unknown.all().contains("no Fiks service `arkiv`") && unknown.all().contains("svarut"), "{}", unknown.all());
+    assert!(!unknown.stdout.contains("Authorization"), "no headers for an unknown service");
+
     // Without --integrasjon: the default one, as before.
     let default = run(named().args(["headers", "--json"]));
     assert_code(&default, 0);
@@ -283,5 +292,5 @@ fn help_explains_the_new_flags() {
     let headers = run(bare().args(["headers", "--help"]));
     assert_code(&headers, 0);
     assert!(headers.stdout.contains("--integrasjon"), "{}", headers.stdout);
-    assert!(headers.stdout.contains("There is no --service here"), "{}", headers.stdout);
+    assert!(headers.stdout.contains("--service NAME only checks"), "{}", headers.stdout);
 }

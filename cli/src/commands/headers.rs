@@ -1,4 +1,4 @@
-//! `headers [--integrasjon NAME]`: prints the three Fiks headers, ready for curl (`-H @-`) or
+//! `headers [--integrasjon NAME] [--service NAME]`: prints the three Fiks headers, ready for curl (`-H @-`) or
 //! httpie.
 
 use crate::args::{Global, HeadersArgs};
@@ -17,6 +17,9 @@ pub fn run(global: &Global, args: &HeadersArgs) -> Result<(), Failure> {
         ));
     }
     let client = client::speaker(config, args.integrasjon.as_deref())?;
+    if let Some(service) = &args.service {
+        client.async_client().origins().service(service)?;
+    }
     let headers = client.headers()?;
     let text = if args.json {
         let map: serde_json::Map<String, serde_json::Value> =

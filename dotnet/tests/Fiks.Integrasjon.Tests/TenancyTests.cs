@@ -1,5 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
+using System.Net.Http;
+using System.Security.Cryptography;
+using System.Text;
 using System.Threading.Tasks;
 
 namespace Fiks.Integrasjon.Tests
@@ -142,6 +147,71 @@ namespace Fiks.Integrasjon.Tests
             finally
             {
                 File.Delete(file);
+            }
+        }
+
+        private static string Sha256Hex(string text)
+        {
+            using (var sha = SHA256.Create())
+            {
+                return string.Concat(sha.ComputeHash(Encoding.UTF8.GetBytes(text)).Select(b => b.ToString("x2")));
+            }
+        }
+
+        [Test]
+        public async Task AHandlerPerDerivedClientCarriesThatClientsHeadersOnly()
+        {
+            await M.ResetAsync();
+            using (var parent = new FiksClient(M.Options()))
+            {
+                string person = M["person_token"];
+                var clients = new List<KeyValuePair<FiksClient, string>>();
+                for (int i = 1; i <= 8; i++)
+                {
+                    clients.Add(new KeyValuePair<FiksClient, string>(parent.ForIntegrasjon(Id(i), Passord(i)), Id(i)));
+                }
+                FiksClient citizen = parent.AsPerson(person);
+                var calls = new List<Task<string>>();
+                foreach (var pair in clients)
+                {
+                    for (int n = 0; n < 4; n++)
+                    {
+                        calls.Add(EchoThroughHandlerAsync(pair.Key));
+                    }
+                }
+                for (int n = 0; n < 4; n++)
+                {
+                    calls.Add(EchoThroughHandlerAsync(citizen));
+                }
+                string[] answers = await Task.WhenAll(calls);
+                for (int c = 0; c < clients.Count; c++)
+                {
+                    for (int n = 0; n < 4; n++)
+                    {
+                        Assert.Contains(IdField(clients[c].Value), answers[c * 4 + n], "integrasjon " + (c + 1) + " through its handler");
+                    }
+                }
+                for (int n = 0; n < 4; n++)
+                {
+                    string a = answers[clients.Count * 4 + n];
+                    Assert.Contains("\"token_sha256\":\"" + Sha256Hex(person) + "\"", a, "the citizen's token through its handler");
+                    Assert.Contains("\"kind\":\"person\"", a, "a person token");
+                }
+                Assert.Equal(1, await M.CounterAsync("token_requests"), "one token request for every integrasjon");
+                foreach (var pair in clients)
+                {
+                    pair.Key.Dispose();
+                }
+                citizen.Dispose();
+            }
+        }
+
+        private static async Task<string> EchoThroughHandlerAsync(FiksClient client)
+        {
+            var inner = new HttpClientHandler { AllowAutoRedirect = false };
+            using (var http = new HttpClient(new FiksAuthenticationHandler(client, inner)))
+            {
+                return await http.GetStringAsync(M.FiksBaseUrl + "/echo").ConfigureAwait(false);
             }
         }
     }

@@ -304,6 +304,51 @@ def main() -> None:
         L.append(f"| cached `headers()` of a derived client (parent: {fmt_ns(med(rust_headers))}) | {fmt_ns(med(dh))}: "
                  f"{ratio:.2f}× | ≤ 1.2× | {judge(ratio <= 1.2)} |")
     L.append("")
+    L.append("Python (`benches/python/bench.py`, each part in a fresh process, against the mock binary): "
+             "`client.for_integrasjon(id, passord)` for integrasjoner the mock knows, from a client with no token yet, "
+             "RSS (VmRSS) and OS threads (`/proc/self/task`) from before deriving to after every derived client's "
+             "first `headers()`, then one echo per client to the fiks and the svarut service for the first ones; "
+             "citizens: every request carries `X-Mock-Expect-Token-Sha256`, the SHA-256 of the token it must send, "
+             "and the mock counts each other token it receives; the upload streams a sparse file from disk "
+             "(peak RSS growth from VmHWM after resetting it through `/proc/self/clear_refs`, else VmRSS sampled every 10 ms).\n")
+    L.append("| figure | value | target | result |")
+    L.append("|---|---|---|---|")
+    mib = lambda k: f"{k / 1024:.1f} MiB"  # noqa: E731
+    td = py.get("tenancy_derive")
+    if td:
+        n = f"{td['integrasjoner']:,}"
+        L.append(f"| {n} integrasjoner from one client: token requests (first `headers()` on each) | "
+                 f"{td['token_requests']} | 1 | {judge(td['token_requests'] == 1 and td['header_mismatches'] == 0)} |")
+        L.append(f"| … OS threads added | {td['threads_added']} | 0 | {judge(td['threads_added'] == 0)} |")
+        L.append(f"| … RSS added (before deriving → after every `headers()`) | {mib(td['rss_added_kib'])} | ≤ 5 MiB | "
+                 f"{judge(td['rss_added_kib'] <= 5 * 1024)} |")
+        fi_py = td["for_integrasjon"]
+        L.append(f"| `for_integrasjon(id, passord)`, Python (median of batches of 100; p99 {fmt_ns(fi_py['p99_ns'])}) | "
+                 f"{fmt_ns(fi_py['median_ns'])} | ≤ 20 µs | {judge(fi_py['median_ns'] <= 20_000)} |")
+        L.append(f"| … echoes from the first {td['echo_clients']:,} (fiks and svarut, {td['echo_requests']:,} requests): "
+                 f"wrong integrasjon or service | {td['echo_mismatches']} | 0 | {judge(td['echo_mismatches'] == 0)} |")
+    for key, how in (("tenancy_citizens_threads", "threads, `client.as_person(token).request(\"GET\", \"/echo\")` per request"),
+                     ("tenancy_citizens_async", "asyncio tasks, each `httpx.AsyncClient(auth=client.as_person(token).httpx_auth())`")):
+        tc = py.get(key)
+        if not tc:
+            continue
+        want = tc["requests"]
+        L.append(f"| {tc['citizens']} {how}, {tc['requests_each']} requests each, each its own citizen: "
+                 f"the mock's `token_mismatches` | {tc['token_mismatches']} | 0 | "
+                 f"{judge(tc['token_mismatches'] == 0 and tc['echo_mismatches'] == 0 and tc['errors'] == 0)} |")
+        L.append(f"| … `token_matches_checked` | {tc['token_matches_checked']:,} | {want:,} | "
+                 f"{judge(tc['token_matches_checked'] == want)} |")
+        L.append(f"| … wall time ({tc['requests_per_s']:,.0f} requests/s; Maskinporten token requests: "
+                 f"{tc['token_requests']}) | {tc['wall_ms']:,.0f} ms | | |")
+    up = py.get("upload_rss")
+    if up:
+        L.append(f"| {up['file_bytes'] / 1e6:,.0f} MB file, `request(\"POST\", \"/echo/multipart\", files=[…, Path])`: "
+                 f"peak RSS growth ({up['method']}; sampled: {mib(up['peak_growth_sampled_kib'])}) | "
+                 f"{mib(up['peak_growth_kib'])} | ≤ 50 MiB | {judge(up['peak_growth_kib'] <= 50 * 1024)} |")
+        L.append(f"| … the file part's size at the mock (SHA-256 {'matches' if up['sha256_matches'] else 'DIFFERS'}; "
+                 f"{up['wall_ms']:,.0f} ms, {up['mb_per_s']:,.0f} MB/s) | {up['received_bytes']:,} bytes | "
+                 f"{up['file_bytes']:,} bytes | {judge(up['received_bytes'] == up['file_bytes'] and up['sha256_matches'])} |")
+    L.append("")
 
     L.append("## 7. Footprint\n")
     L.append("| figure | value | compared with | its value | target | result |")
@@ -330,7 +375,8 @@ def main() -> None:
     L.append("")
     for key in ("cached_headers", "cached_token", "baseline_cached_headers", "baseline_cached_token", "cold_token",
                 "baseline_cold_token", "threads", "baseline_threads", "import_ms", "wheel_bytes", "rss_kib",
-                "async_cold", "cached_headers_async"):
+                "async_cold", "cached_headers_async", "tenancy_derive", "tenancy_citizens_threads",
+                "tenancy_citizens_async", "upload_rss"):
         if key not in py:
             MISSING.append(f"python {key}")
     for key in ("cached_headers", "cached_token", "cached_headers_async", "async_cold"):

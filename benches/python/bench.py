@@ -18,6 +18,14 @@ threads, caches and garbage cannot leak into the next. Times are taken with
 - awaitables: N concurrent ``await client.headers_async()`` while the mock holds the token
   answer back (a 10 ms heartbeat on the same loop gives the worst loop lag; ``/proc/self/task``
   the threads created), then cached ``await client.headers_async()`` per call, batched.
+- one client, many integrasjoner and citizens (section 10): ``for_integrasjon`` for 1,000
+  integrasjoner the mock knows (token requests, ``/proc/self/task`` threads and VmRSS from
+  before deriving to after every ``headers()``; one echo each to fiks and svarut for the first
+  100; per call, batched); 64 threads and 64 asyncio tasks (httpx) × 100 requests, each its
+  own citizen, every request carrying ``X-Mock-Expect-Token-Sha256`` so the mock counts any
+  other token; a 300 MB ``files=[..., Path]`` upload to ``/echo/multipart`` (peak RSS growth:
+  VmHWM after ``/proc/self/clear_refs``, and VmRSS sampled every 10 ms). Quick mode: 200
+  integrasjoner, 8 × 10 requests, 30 MB.
 
 Writes one JSON object with the keys benches/report.py reads. Asserts no timings.
 """
@@ -56,7 +64,7 @@ def summary(values: List[float]) -> Dict[str, float]:
     return {"median_ns": statistics.median(v), "p99_ns": pct(v, 0.99), "min_ns": v[0], "max_ns": v[-1], "n": len(v)}
 
 
-def control(base_url: str, action: str, body: Dict[str, Any] | None = None) -> Dict[str, Any]:
+def control(base_url: str, action: str, body: Any = None) -> Dict[str, Any]:
     """Calls the mock's control endpoint (standard library only)."""
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(
@@ -288,6 +296,277 @@ def worker_async(config: str, base_url: str, callers: int, delay_ms: int, quick:
     return out
 
 
+# ---------------------------------------------------------------- 10: one client, many integrasjoner and citizens
+
+def mock_integrasjon(i: int) -> tuple:
+    """The mock's i-th extra integrasjon (its ``mock_integrasjon(i)``): id and password."""
+    return f"00000000-0000-4000-8000-{i:012}", f"mock-passord-{i}"
+
+
+def sha256_hex(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def worker_tenancy_derive(config: str, base_url: str, svarut_url: str, n: int, echo_n: int, quick: bool) -> Dict[str, Any]:
+    """``n`` derived clients (``for_integrasjon``, integrasjoner the mock knows) from one client
+    that has no token yet: the token requests, OS threads and RSS their first ``headers()``
+    cost; one echo to the fiks and the svarut service for each of the first ``echo_n`` (the
+    integrasjon and service the mock saw); then ``for_integrasjon`` per call, batched."""
+    import gc
+
+    import fiks_integrasjon
+
+    before = control(base_url, "counters")
+    client = fiks_integrasjon.Client.from_file(config, services={"svarut": svarut_url})
+    ids = [mock_integrasjon(i) for i in range(1, n + 1)]
+    derive = client.for_integrasjon
+
+    gc.collect()
+    threads0, rss0 = os_threads(), rss_kib()
+    kids = [derive(id_, pw) for id_, pw in ids]
+    header_mismatches = 0
+    for (id_, pw), kid in zip(ids, kids):
+        h = kid.headers()
+        if (h["IntegrasjonId"], h["IntegrasjonPassord"]) != (id_, pw):
+            header_mismatches += 1
+    gc.collect()
+    threads_added, rss_added = os_threads() - threads0, rss_kib() - rss0
+
+    echo_mismatches = echoes = 0
+    for (id_, _), kid in zip(ids[:echo_n], kids):
+        for service in ("fiks", "svarut"):
+            answer = kid.request("GET", "/echo", service=None if service == "fiks" else service).json()
+            echoes += 1
+            if answer.get("integrasjon_id") != id_ or answer.get("service") != service:
+                echo_mismatches += 1
+    threads_added = max(threads_added, os_threads() - threads0)
+    token_requests = control(base_url, "counters")["token_requests"] - before["token_requests"]
+
+    # for_integrasjon per call: batches of 100 derivations, kept until the batch is timed
+    # (dropping them is not timed).
+    pc = time.perf_counter_ns
+    per_batch, batches = 100, (10 if quick else 300)
+    batch_ids = ids[:per_batch]
+    per_call = []
+    for b in range(batches + max(1, batches // 10)):
+        made: List[Any] = []
+        keep = made.append
+        t0 = pc()
+        for id_, pw in batch_ids:
+            keep(derive(id_, pw))
+        dt = pc() - t0
+        if b >= max(1, batches // 10):  # the first batches are warm-up
+            per_call.append(dt / per_batch)
+        del made
+    return {
+        "integrasjoner": n,
+        "token_requests": token_requests,
+        "threads_added": threads_added,
+        "rss_added_kib": rss_added,
+        "header_mismatches": header_mismatches,
+        "echo_clients": echo_n,
+        "echo_requests": echoes,
+        "echo_mismatches": echo_mismatches,
+        "for_integrasjon": summary(per_call),
+    }
+
+
+def citizen_tokens(n: int) -> List[str]:
+    """``n`` distinct made-up ID-porten tokens for one run."""
+    return [f"bench-innbygger-{os.getpid()}-{i}-{os.urandom(8).hex()}" for i in range(n)]
+
+
+def worker_citizens_threads(config: str, base_url: str, threads: int, per: int) -> Dict[str, Any]:
+    """``threads`` threads, each its own citizen, ``per`` requests each, every one through a
+    fresh ``client.as_person(token)`` (as in a web handler) carrying the SHA-256 of the token it
+    should send: the mock counts every token that differs."""
+    import fiks_integrasjon
+
+    client = fiks_integrasjon.Client.from_file(config)
+    tokens = citizen_tokens(threads)
+    control(base_url, "person-tokens", {"tokens": tokens})
+    before = control(base_url, "counters")
+    barrier = threading.Barrier(threads + 1)
+    wrong = [0]
+    errors = [0]
+
+    def citizen(token: str) -> None:
+        expect = sha256_hex(token)
+        headers = {"X-Mock-Expect-Token-Sha256": expect}
+        barrier.wait()
+        for _ in range(per):
+            try:
+                answer = client.as_person(token).request("GET", "/echo", headers=headers).json()
+                if answer.get("token_sha256") != expect or answer.get("token_matches") is not True:
+                    wrong[0] += 1
+            except Exception:  # noqa: BLE001 - counted and reported
+                errors[0] += 1
+
+    pool = [threading.Thread(target=citizen, args=(t,)) for t in tokens]
+    for t in pool:
+        t.start()
+    barrier.wait()
+    t0 = time.perf_counter_ns()
+    for t in pool:
+        t.join()
+    wall = time.perf_counter_ns() - t0
+    after = control(base_url, "counters")
+    return citizens_result(threads, per, wall, before, after, wrong[0], errors[0])
+
+
+def citizens_result(n: int, per: int, wall_ns: int, before: Dict[str, Any], after: Dict[str, Any],
+                    wrong: int, errors: int) -> Dict[str, Any]:
+    diff = lambda k: after[k] - before[k]  # noqa: E731
+    return {
+        "citizens": n,
+        "requests_each": per,
+        "requests": n * per,
+        "wall_ms": wall_ns / 1e6,
+        "requests_per_s": n * per / (wall_ns / 1e9),
+        "token_mismatches": diff("token_mismatches"),
+        "token_matches_checked": diff("token_matches_checked"),
+        "token_requests": diff("token_requests"),
+        "echo_mismatches": wrong,
+        "errors": errors,
+    }
+
+
+def worker_citizens_async(config: str, base_url: str, tasks: int, per: int) -> Dict[str, Any]:
+    """``tasks`` asyncio tasks, each its own citizen with its own
+    ``httpx.AsyncClient(auth=client.as_person(token).httpx_auth())``, ``per`` requests each
+    carrying the SHA-256 of the token it should send. The wall time starts once the httpx
+    clients exist."""
+    import asyncio
+
+    import httpx
+
+    import fiks_integrasjon
+
+    client = fiks_integrasjon.Client.from_file(config)
+    url = client.fiks_base_url + "echo"
+    tokens = citizen_tokens(tasks)
+    control(base_url, "person-tokens", {"tokens": tokens})
+    before = control(base_url, "counters")
+    wrong = [0]
+    errors = [0]
+
+    async def citizen(token: str, http: Any) -> None:
+        expect = sha256_hex(token)
+        headers = {"X-Mock-Expect-Token-Sha256": expect}
+        async with http:
+            for _ in range(per):
+                try:
+                    r = await http.get(url, headers=headers)
+                    answer = r.json()
+                    if r.status_code != 200 or answer.get("token_sha256") != expect:
+                        wrong[0] += 1
+                except Exception:  # noqa: BLE001 - counted and reported
+                    errors[0] += 1
+
+    async def main() -> int:
+        # The httpx clients are made before the clock starts (each builds an SSL context).
+        https = [httpx.AsyncClient(auth=client.as_person(t).httpx_auth(), timeout=60) for t in tokens]
+        t0 = time.perf_counter_ns()
+        await asyncio.gather(*(citizen(t, h) for t, h in zip(tokens, https)))
+        return time.perf_counter_ns() - t0
+
+    wall = asyncio.run(main())
+    after = control(base_url, "counters")
+    return citizens_result(tasks, per, wall, before, after, wrong[0], errors[0])
+
+
+def status_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no {field}")
+
+
+def worker_upload(config: str, big: str, small: str) -> Dict[str, Any]:
+    """One ``request(files=[..., Path(big)])`` to the mock's streaming multipart echo: the
+    process's peak RSS growth during it (VmHWM after resetting it through
+    ``/proc/self/clear_refs``; VmRSS sampled every 10 ms as well, and alone when the reset is
+    not permitted), and the sizes the mock received. A call with the small file first, so that
+    first-call allocations are not counted."""
+    import gc
+
+    import fiks_integrasjon
+
+    client = fiks_integrasjon.Client.from_file(config)
+    text = json.dumps({"tittel": "bench upload", "mottaker": {"orgnr": "910000001"}})
+
+    def files(path: str) -> List[Any]:
+        return [("forsendelse", (None, text, "application/json")),
+                ("filer", ("big.bin", Path(path), "application/octet-stream"))]
+
+    client.request("POST", "/echo/multipart", files=files(small), timeout=600)
+    peak = [0]
+    stop = threading.Event()
+
+    def sampler() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss_kib())
+            stop.wait(0.01)
+
+    sampling = threading.Thread(target=sampler)
+    sampling.start()
+    time.sleep(0.05)
+    gc.collect()
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        hwm_reset = True
+    except OSError:
+        hwm_reset = False
+    rss0 = rss_kib()
+    peak[0] = rss0
+    t0 = time.perf_counter_ns()
+    answer = client.request("POST", "/echo/multipart", files=files(big), timeout=600)
+    wall = time.perf_counter_ns() - t0
+    hwm = status_kib("VmHWM")
+    stop.set()
+    sampling.join()
+    peak[0] = max(peak[0], rss_kib())
+    parts = answer.json()["parts"]
+    part = next(p for p in parts if p["name"] == "filer")
+    sampled = peak[0] - rss0
+    return {
+        "file_bytes": os.path.getsize(big),
+        "received_bytes": part["size"],
+        "received_sha256": part["sha256"],
+        "parts": len(parts),
+        "wall_ms": wall / 1e6,
+        "mb_per_s": os.path.getsize(big) / 1e6 / (wall / 1e9),
+        "rss_before_kib": rss0,
+        "hwm_reset": hwm_reset,
+        "peak_growth_hwm_kib": (hwm - rss0) if hwm_reset else None,
+        "peak_growth_sampled_kib": sampled,
+        "peak_growth_kib": (hwm - rss0) if hwm_reset else sampled,
+        "method": "VmHWM after clear_refs" if hwm_reset else "VmRSS sampled every 10 ms",
+    }
+
+
+def write_upload_files(directory: str, size: int) -> tuple:
+    """The upload's big file (sparse: never held in memory, nor written to disk) and a small
+    one, and the SHA-256 of the big one (read in chunks)."""
+    import hashlib
+
+    big = os.path.join(directory, "big.bin")
+    with open(big, "wb") as f:
+        f.truncate(size)
+    small = os.path.join(directory, "small.bin")
+    with open(small, "wb") as f:
+        f.write(os.urandom(64 * 1024))
+    h = hashlib.sha256()
+    with open(big, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return big, small, h.hexdigest()
+
+
 def run_worker(*args: str) -> Any:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", *args]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd="/tmp", timeout=900)
@@ -320,6 +599,14 @@ def main() -> None:
             res = worker_async(rest[0], rest[1], int(rest[2]), int(rest[3]), rest[4] == "1")
         elif kind == "rss":
             res = worker_rss(rest[0], rest[1])
+        elif kind == "tenancy_derive":
+            res = worker_tenancy_derive(rest[0], rest[1], rest[2], int(rest[3]), int(rest[4]), rest[5] == "1")
+        elif kind == "citizens_threads":
+            res = worker_citizens_threads(rest[0], rest[1], int(rest[2]), int(rest[3]))
+        elif kind == "citizens_async":
+            res = worker_citizens_async(rest[0], rest[1], int(rest[2]), int(rest[3]))
+        elif kind == "upload":
+            res = worker_upload(rest[0], rest[1], rest[2])
         else:
             raise SystemExit(f"unknown worker {kind}")
         print(json.dumps(res))
@@ -373,6 +660,9 @@ def main() -> None:
           flush=True)
     control(base_url, "reset")
 
+    # 10: one client for many integrasjoner and citizens, and a large upload.
+    tenancy(out, mock, quick)
+
     # 7: import time, wheel size, RSS.
     runs = 3 if quick else 11
     out["import_ms"] = import_ms(IMPORT_OURS, runs)
@@ -393,6 +683,53 @@ def main() -> None:
     control(base_url, "reset")
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(out, indent=1) + "\n")
+
+
+def tenancy(out: Dict[str, Any], mock: Dict[str, Any], quick: bool) -> None:
+    """Section 10: derived integrasjoner, citizens from threads and tasks, a large upload."""
+    import shutil
+    import tempfile
+
+    base_url, config = mock["base_url"], mock["config"]
+    n, echo_n = (200, 20) if quick else (1000, 100)
+    control(base_url, "reset")
+    control(base_url, "token-lifetime", {"secs": 3600})
+    known = int(mock.get("extra_integrasjoner", 100))
+    if n > known:
+        control(base_url, "integrasjoner",
+                [{"id": id_, "passord": pw} for id_, pw in map(mock_integrasjon, range(known + 1, n + 1))])
+    res = run_worker("tenancy_derive", config, base_url, mock["svarut_base_url"], str(n), str(echo_n), "1" if quick else "0")
+    out["tenancy_derive"] = res
+    print(f"python tenancy: {n} integrasjoner from one client: token requests {res['token_requests']}, "
+          f"threads added {res['threads_added']}, RSS added {res['rss_added_kib']} KiB, header mismatches "
+          f"{res['header_mismatches']}, echo mismatches {res['echo_mismatches']}/{res['echo_requests']}; "
+          f"for_integrasjon {fmt(res['for_integrasjon']['median_ns'])}", flush=True)
+
+    for kind, key in (("citizens_threads", "tenancy_citizens_threads"), ("citizens_async", "tenancy_citizens_async")):
+        control(base_url, "reset")
+        count, per = (8, 10) if quick else (64, 100)
+        res = run_worker(kind, config, base_url, str(count), str(per))
+        out[key] = res
+        print(f"python tenancy: {count} {'threads' if kind.endswith('threads') else 'asyncio tasks'} x {per} "
+              f"citizen requests: mock token mismatches {res['token_mismatches']}, checked {res['token_matches_checked']}, "
+              f"echo mismatches {res['echo_mismatches']}, errors {res['errors']}, token requests {res['token_requests']}, "
+              f"{res['wall_ms']:.0f} ms ({res['requests_per_s']:.0f}/s)", flush=True)
+
+    control(base_url, "reset")
+    size = 30_000_000 if quick else 300_000_000
+    directory = tempfile.mkdtemp(prefix="fiks-bench-upload-")
+    try:
+        big, small, sha = write_upload_files(directory, size)
+        res = run_worker("upload", config, big, small)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    res["sha256_matches"] = res.pop("received_sha256") == sha
+    out["upload_rss"] = res
+    print(f"python upload {size / 1e6:.0f} MB (files=[..., Path]): peak RSS growth {res['peak_growth_kib'] / 1024:.1f} MiB "
+          f"({res['method']}; sampled {res['peak_growth_sampled_kib'] / 1024:.1f} MiB), received {res['received_bytes']:,} "
+          f"bytes, sha256 {'ok' if res['sha256_matches'] else 'DIFFERS'}, {res['wall_ms']:.0f} ms "
+          f"({res['mb_per_s']:.0f} MB/s)", flush=True)
+    control(base_url, "reset")
 
 
 def worker_micro_checked(impl: str, config: str, quick: bool, base_url: str) -> Dict[str, Any]:

@@ -10,9 +10,9 @@
 //! the token fetched after such an eviction is marked, and a 401 to it is about the integrasjon
 //! (its id or password), so it is not evicted and no new token is asked for.
 
-use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
@@ -34,6 +34,49 @@ pub(crate) struct Entry {
     pub(crate) expires_at: Instant,
     /// Fetched because a 401 evicted the token before it: a 401 to this one is not evicted.
     pub(crate) after_401: bool,
+    /// The headers of derived integrasjoner for this token, by their slot number.
+    pub(crate) derived: DerivedHeaders,
+}
+
+/// The headers of derived integrasjoner (`Client::for_integrasjon`) for one token, built on
+/// first use and read without a lock or a fence: the entry they live in is already held by
+/// the reader, so a cached read of a derived client costs what the parent's does. Slot numbers
+/// are handed out once per derived client; past [`DerivedHeaders::CAPACITY`] clients the
+/// speaker's own cache takes over.
+pub(crate) struct DerivedHeaders {
+    chunks: Box<[OnceLock<Chunk>]>,
+}
+
+/// [`DerivedHeaders::CHUNK`] slots, allocated when the first of them is used.
+type Chunk = Box<[OnceLock<Arc<FiksHeaders>>]>;
+
+impl DerivedHeaders {
+    const CHUNK: usize = 64;
+    const CHUNKS: usize = 1024;
+    /// The derived clients one token entry keeps headers for.
+    pub(crate) const CAPACITY: usize = Self::CHUNK * Self::CHUNKS;
+
+    fn new() -> DerivedHeaders {
+        DerivedHeaders { chunks: (0..Self::CHUNKS).map(|_| OnceLock::new()).collect() }
+    }
+
+    /// The headers in slot `slot`, built by `build` the first time; `None` past the capacity
+    /// (or when `build` gives none).
+    #[inline]
+    pub(crate) fn get_or_build(
+        &self,
+        slot: usize,
+        build: impl FnOnce() -> Option<Arc<FiksHeaders>>,
+    ) -> Option<Arc<FiksHeaders>> {
+        let chunk =
+            self.chunks.get(slot / Self::CHUNK)?.get_or_init(|| (0..Self::CHUNK).map(|_| OnceLock::new()).collect());
+        let cell = chunk.get(slot % Self::CHUNK)?;
+        if let Some(h) = cell.get() {
+            return Some(h.clone());
+        }
+        let built = build()?;
+        Some(cell.get_or_init(|| built).clone())
+    }
 }
 
 impl Entry {
@@ -45,7 +88,14 @@ impl Entry {
         let usable = life - margin;
         let lead = refresh_ahead.min(usable / 2);
         let start = token.received;
-        Entry { refresh_at: start + (usable - lead), expires_at: start + usable, token, headers, after_401: false }
+        Entry {
+            refresh_at: start + (usable - lead),
+            expires_at: start + usable,
+            token,
+            headers,
+            after_401: false,
+            derived: DerivedHeaders::new(),
+        }
     }
 }
 
@@ -311,6 +361,23 @@ mod tests {
         Arc::new(Token::new("t".repeat(40), "Bearer".into(), secs, None))
     }
 
+    #[test]
+    fn derived_headers_are_built_once_per_slot_and_bounded() {
+        let e = Entry::new(token(120), None, Duration::from_secs(30));
+        let built = std::sync::atomic::AtomicUsize::new(0);
+        let make = |id: &str| {
+            built.fetch_add(1, Ordering::SeqCst);
+            Some(Arc::new(FiksHeaders::new("t", id, "p")))
+        };
+        let a = e.derived.get_or_build(0, || make("a")).unwrap();
+        let again = e.derived.get_or_build(0, || make("x")).unwrap();
+        assert!(Arc::ptr_eq(&a, &again), "built once");
+        let last = DerivedHeaders::CAPACITY - 1;
+        assert_eq!(e.derived.get_or_build(last, || make("z")).unwrap().integrasjon_id(), "z");
+        assert_eq!(built.load(Ordering::SeqCst), 2);
+        assert!(e.derived.get_or_build(DerivedHeaders::CAPACITY, || make("over")).is_none(), "past the capacity");
+        assert_eq!(built.load(Ordering::SeqCst), 2, "nothing built past the capacity");
+    }
     #[test]
     fn entry_timing() {
         let e = Entry::new(token(120), None, Duration::from_secs(30));

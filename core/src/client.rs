@@ -115,6 +115,8 @@ pub(crate) struct Inner {
     pub(crate) pid: u32,
     pub(crate) token_requests: AtomicU64,
     pub(crate) tokens_received: AtomicU64,
+    /// The next slot number of a derived integrasjon (see [`crate::cache::DerivedHeaders`]).
+    pub(crate) derived_slots: AtomicU64,
 }
 
 impl Client {
@@ -149,6 +151,7 @@ impl Client {
                 pid: std::process::id(),
                 token_requests: AtomicU64::new(0),
                 tokens_received: AtomicU64::new(0),
+                derived_slots: AtomicU64::new(0),
                 config,
             }),
             speaker,
@@ -164,7 +167,8 @@ impl Client {
     /// thread, no token request of its own; a citizen's token (after [`Client::as_person`]) is
     /// kept. Fails with [`Error::Config`] for an id that is not a UUID or an empty password.
     pub fn for_integrasjon(&self, integrasjon_id: &str, integrasjon_passord: &str) -> Result<Client> {
-        Ok(self.derived(self.speaker.with_integrasjon(integrasjon_id.trim(), integrasjon_passord)?))
+        let slot = usize::try_from(self.inner.derived_slots.fetch_add(1, Ordering::Relaxed)).unwrap_or(usize::MAX);
+        Ok(self.derived(self.speaker.with_integrasjon(integrasjon_id.trim(), integrasjon_passord, slot)?))
     }
 
     /// Like [`Client::for_integrasjon`] with an integrasjon of the configuration's
@@ -359,7 +363,7 @@ impl Client {
                     return Err(missing_integrasjon());
                 }
                 let e = self.inner.entry(&self.inner.default_slot, &self.inner.default_request).await?;
-                let h = if speaker.root { e.headers.clone() } else { speaker.headers_for_token(&e.token) };
+                let h = speaker.headers_in(&e);
                 Ok((h.ok_or_else(missing_integrasjon)?, Some(e.token.clone())))
             }
             Auth::Provider(p) => {
@@ -458,7 +462,7 @@ impl Inner {
                     if renew {
                         self.renew_in_background(&self.default_slot, &self.default_request);
                     }
-                    if speaker.root { entry.headers.clone() } else { speaker.headers_for_token(&entry.token) }
+                    speaker.headers_in(entry)
                 }
                 Lookup::Missing => None,
             }),

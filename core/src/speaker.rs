@@ -11,6 +11,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwapOption;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::cache::{DerivedHeaders, Entry};
 use crate::config::{AuthMode, Config, PersonTokenProvider};
 use crate::error::{Error, Result};
 use crate::headers::FiksHeaders;
@@ -40,6 +41,8 @@ pub(crate) struct Speaker {
     pub(crate) auth: Auth,
     /// The client built from the configuration: its headers live in the cache entry itself.
     pub(crate) root: bool,
+    /// A derived Maskinporten speaker's slot in each entry's [`crate::cache::DerivedHeaders`].
+    slot: Option<usize>,
     /// A derived Maskinporten speaker's headers for the token they were built from.
     built: ArcSwapOption<(Arc<Token>, Arc<FiksHeaders>)>,
 }
@@ -56,18 +59,24 @@ impl Speaker {
             AuthMode::PersonToken(t) => person(t.expose_secret(), integrasjon.as_ref()),
             AuthMode::PersonTokenProvider(p) => Auth::Provider(p.clone()),
         };
-        Speaker { integrasjon, auth, root: true, built: ArcSwapOption::empty() }
+        Speaker { integrasjon, auth, root: true, slot: None, built: ArcSwapOption::empty() }
     }
 
     /// The same speaker with another integrasjon (a citizen's token is kept).
-    pub(crate) fn with_integrasjon(&self, id: &str, passord: &str) -> Result<Speaker> {
+    pub(crate) fn with_integrasjon(&self, id: &str, passord: &str, slot: usize) -> Result<Speaker> {
         crate::config::check_integrasjon("integrasjon_id", id, passord)?;
         let integrasjon = Integrasjon { id: id.to_string(), passord: SecretString::from(passord.to_string()) };
         let auth = match &self.auth {
             Auth::Person { token, .. } => person(token.access_token(), Some(&integrasjon)),
             other => other.clone(),
         };
-        Ok(Speaker { integrasjon: Some(integrasjon), auth, root: false, built: ArcSwapOption::empty() })
+        Ok(Speaker {
+            integrasjon: Some(integrasjon),
+            auth,
+            root: false,
+            slot: Some(slot),
+            built: ArcSwapOption::empty(),
+        })
     }
 
     /// The same integrasjon speaking for a citizen with this ID-porten token.
@@ -80,6 +89,7 @@ impl Speaker {
             integrasjon: self.integrasjon.clone(),
             auth: person(token, self.integrasjon.as_ref()),
             root: false,
+            slot: None,
             built: ArcSwapOption::empty(),
         })
     }
@@ -89,16 +99,34 @@ impl Speaker {
         !matches!(self.auth, Auth::Maskinporten)
     }
 
-    /// The headers for the Maskinporten token `token`: built once per token and speaker.
+    /// The headers of this speaker for the token of `entry`: the root's from the entry, a
+    /// derived speaker's from its slot there (built once per token), else its own cache.
     #[inline]
-    pub(crate) fn headers_for_token(&self, token: &Arc<Token>) -> Option<Arc<FiksHeaders>> {
+    pub(crate) fn headers_in(&self, entry: &Entry) -> Option<Arc<FiksHeaders>> {
+        if self.root {
+            return entry.headers.clone();
+        }
+        if let Some(slot) = self.slot
+            && slot < DerivedHeaders::CAPACITY
+        {
+            return entry.derived.get_or_build(slot, || self.build(&entry.token));
+        }
+        self.headers_for_token(&entry.token)
+    }
+
+    fn build(&self, token: &Token) -> Option<Arc<FiksHeaders>> {
+        let i = self.integrasjon.as_ref()?;
+        Some(Arc::new(FiksHeaders::new(token.access_token(), &i.id, i.passord.expose_secret())))
+    }
+
+    /// The headers for the Maskinporten token `token`: built once per token and speaker.
+    fn headers_for_token(&self, token: &Arc<Token>) -> Option<Arc<FiksHeaders>> {
         if let Some(b) = self.built.load().as_ref()
             && Arc::ptr_eq(&b.0, token)
         {
             return Some(b.1.clone());
         }
-        let i = self.integrasjon.as_ref()?;
-        let h = Arc::new(FiksHeaders::new(token.access_token(), &i.id, i.passord.expose_secret()));
+        let h = self.build(token)?;
         self.built.store(Some(Arc::new((token.clone(), h.clone()))));
         Some(h)
     }

@@ -40,6 +40,27 @@ fn a_thousand_integrasjoner_share_one_token() {
 }
 
 #[test]
+fn past_the_slots_of_a_token_entry_a_derived_client_keeps_its_own_headers() {
+    let env = common::env();
+    let root = blocking::Client::new(env.config()).unwrap();
+    root.headers().unwrap();
+    // A token entry keeps the headers of the first 65,536 derived integrasjoner; later ones
+    // cache their own (a program that derives a client per call gets there).
+    for _ in 0..65_536 {
+        drop(root.for_integrasjon(BERGEN, "pw").unwrap());
+    }
+    let late = root.for_integrasjon(&uuid(7), "late-pw").unwrap();
+    let h = late.headers().unwrap();
+    assert_eq!((h.integrasjon_id(), h.integrasjon_passord()), (uuid(7).as_str(), "late-pw"));
+    assert!(Arc::ptr_eq(&h, &late.cached_headers().unwrap()), "built once per token");
+    assert_eq!(h.authorization(), root.headers().unwrap().authorization());
+    root.clear_cache();
+    let renewed = late.headers().unwrap();
+    assert_ne!(renewed.authorization(), h.authorization(), "rebuilt for the new token");
+    assert_eq!(renewed.integrasjon_passord(), "late-pw");
+}
+
+#[test]
 fn derived_clients_check_their_input_and_hide_secrets() {
     let env = common::env();
     let root = blocking::Client::new(env.config()).unwrap();

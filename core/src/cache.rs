@@ -44,7 +44,9 @@ pub(crate) struct Entry {
 /// are handed out once per derived client; past [`DerivedHeaders::CAPACITY`] clients the
 /// speaker's own cache takes over.
 pub(crate) struct DerivedHeaders {
-    chunks: Box<[OnceLock<Chunk>]>,
+    /// Allocated when a derived client first reads from this entry (a client with none never
+    /// pays for it).
+    chunks: OnceLock<Box<[OnceLock<Chunk>]>>,
 }
 
 /// [`DerivedHeaders::CHUNK`] slots, allocated when the first of them is used.
@@ -57,7 +59,7 @@ impl DerivedHeaders {
     pub(crate) const CAPACITY: usize = Self::CHUNK * Self::CHUNKS;
 
     fn new() -> DerivedHeaders {
-        DerivedHeaders { chunks: (0..Self::CHUNKS).map(|_| OnceLock::new()).collect() }
+        DerivedHeaders { chunks: OnceLock::new() }
     }
 
     /// The headers in slot `slot`, built by `build` the first time; `None` past the capacity
@@ -68,8 +70,11 @@ impl DerivedHeaders {
         slot: usize,
         build: impl FnOnce() -> Option<Arc<FiksHeaders>>,
     ) -> Option<Arc<FiksHeaders>> {
-        let chunk =
-            self.chunks.get(slot / Self::CHUNK)?.get_or_init(|| (0..Self::CHUNK).map(|_| OnceLock::new()).collect());
+        let chunk = self
+            .chunks
+            .get_or_init(|| (0..Self::CHUNKS).map(|_| OnceLock::new()).collect())
+            .get(slot / Self::CHUNK)?
+            .get_or_init(|| (0..Self::CHUNK).map(|_| OnceLock::new()).collect());
         let cell = chunk.get(slot % Self::CHUNK)?;
         if let Some(h) = cell.get() {
             return Some(h.clone());

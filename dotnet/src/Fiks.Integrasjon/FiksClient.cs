@@ -538,39 +538,7 @@ namespace Fiks.Integrasjon
         public Task<FiksResponse> SendAsync(string method, string path, byte[] body, IEnumerable<KeyValuePair<string, string>> headers = null,
             TimeSpan? timeout = null, CancellationToken cancellationToken = default(CancellationToken))
         {
-            byte[] m = Utf8.ToNative(method, "method");
-            byte[] p = Utf8.ToNative(path, "path");
-            KeyValuePair<string, string>[] list = headers == null ? null : headers.ToArray();
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return Task.FromCanceled<FiksResponse>(cancellationToken);
-            }
-            if (IsDisposed)
-            {
-                return Disposed<FiksResponse>();
-            }
-            IntPtr request;
-            try
-            {
-                request = BuildRequest(m, p, body, list, timeout);
-            }
-            catch (FiksException e)
-            {
-                return PendingCall<FiksResponse>.Faulted(e);
-            }
-            try
-            {
-                ClientHandle handle = _handle;
-                return PendingCall<FiksResponse>.Start(handle, cancellationToken,
-                    (IntPtr userData, out IntPtr call, out IntPtr error) => NativeMethods.fiks_client_send_async(
-                        handle, request, PendingCall.ResponseCallback, userData, out call, out error),
-                    TakeResponse, PendingCall.FreeResponse);
-            }
-            finally
-            {
-                // The native library copied it.
-                NativeMethods.fiks_request_free(request);
-            }
+            return SendBuiltAsync(method, path, body, headers, timeout, null, null, cancellationToken);
         }
 
         /// <summary><see cref="SendAsync(string, string, string, TimeSpan?, CancellationToken)"/> with an <see cref="HttpMethod"/>.</summary>

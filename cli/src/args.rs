@@ -257,6 +257,19 @@ pub struct TokenArgs {
     /// Ask for this scope instead of the configured `scopes` (repeatable)
     #[arg(long = "scope", short = 's', value_name = "SCOPE")]
     pub scopes: Vec<String>,
+    /// Delegation: a token for this organisation (`consumer_org`, 9 digits)
+    #[arg(long, value_name = "ORGNR")]
+    pub consumer_org: Option<String>,
+    /// An end-user-restricted token (`pid`, 11 digits)
+    #[arg(long, value_name = "FNR")]
+    pub pid: Option<String>,
+    /// An audience-restricted token (`resource`, repeatable)
+    #[arg(long, value_name = "URL")]
+    pub resource: Vec<String>,
+    /// A rich authorization request (JSON): Altinn systembruker or samtykke, e.g.
+    /// '[{"type":"urn:altinn:systemuser","systemuser_org":{"authority":"iso6523-actorid-upis","ID":"0192:910000001"}}]'
+    #[arg(long, value_name = "JSON")]
+    pub authorization_details: Option<String>,
     /// Print {access_token, token_type, expires_in, scope} as JSON
     #[arg(long)]
     pub json: bool,

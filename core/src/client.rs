@@ -117,6 +117,15 @@ pub(crate) struct Inner {
     pub(crate) tokens_received: AtomicU64,
     /// The next slot number of a derived integrasjon (see [`crate::cache::DerivedHeaders`]).
     pub(crate) derived_slots: AtomicU64,
+    /// Discovery of Maskinporten's endpoints (`discovery = true`).
+    pub(crate) discovery: Option<Arc<crate::discovery::Discovery>>,
+    /// The clock correction applied to grants (see [`crate::skew`]).
+    pub(crate) skew: crate::skew::Skew,
+    /// The on-disk token cache shared with other processes (`token_cache = "disk"`).
+    pub(crate) disk: Option<crate::disk_cache::DiskCache>,
+    /// What identifies the signing key in the disk cache's keys: the leaf certificate's
+    /// SHA-256, or the `kid`.
+    key_identity: String,
 }
 
 impl Client {
@@ -128,12 +137,28 @@ impl Client {
     }
 
     pub(crate) fn with_handle(config: Config, handle: Option<Handle>) -> Result<Client> {
-        let (signer, cert_info) = match config.auth_mode() {
+        let (signer, cert_info, key_identity) = match config.auth_mode() {
             AuthMode::Maskinporten => {
                 let creds = Credentials::from_config(&config)?;
-                (Some(GrantSigner::new(&config, &creds)?), creds.info().cloned())
+                let identity = match (
+                    config.key_id().or(creds.key_info().and_then(|k| k.kid.as_deref())),
+                    creds.chain_der().first(),
+                ) {
+                    (Some(kid), _) => format!("kid:{kid}"),
+                    (None, Some(leaf)) => format!("x5c:{}", crate::disk_cache::hex_sha256(leaf)),
+                    (None, None) => String::new(),
+                };
+                (Some(GrantSigner::new(&config, &creds)?), creds.info().cloned(), identity)
             }
-            _ => (None, None),
+            _ => (None, None, String::new()),
+        };
+        let disk = match config.token_cache_disk() && matches!(config.auth_mode(), AuthMode::Maskinporten) {
+            true => {
+                let d = crate::disk_cache::DiskCache::open(config.token_cache_dir())?;
+                tracing::debug!(dir = %d.dir().display(), "tokens are shared through the disk cache");
+                Some(d)
+            }
+            false => None,
         };
         let speaker = Arc::new(Speaker::root(&config));
         let http = crate::transport::http_client(&config)?;
@@ -152,6 +177,10 @@ impl Client {
                 token_requests: AtomicU64::new(0),
                 tokens_received: AtomicU64::new(0),
                 derived_slots: AtomicU64::new(0),
+                discovery: crate::discovery::Discovery::new(&config)?,
+                skew: crate::skew::Skew::default(),
+                disk,
+                key_identity,
                 config,
             }),
             speaker,
@@ -248,7 +277,23 @@ impl Client {
     /// Builds and signs a grant for the configured request, without sending it (for display
     /// and diagnostics; each call has a fresh `jti`).
     pub fn grant(&self) -> Result<Grant> {
-        self.inner.signer()?.sign(&self.inner.default_request, SystemTime::now())
+        let audience = match self.inner.discovery.as_ref().and_then(|d| d.discovered()) {
+            Some(e) => e.audience,
+            None => self.inner.config.audience().to_string(),
+        };
+        self.inner.signer()?.sign(&self.inner.default_request, self.inner.skew.now(), &audience)
+    }
+
+    /// Maskinporten's endpoints as discovered (`discovery = true`), once a metadata document
+    /// has been read; `None` before, or without discovery.
+    pub fn discovered_endpoints(&self) -> Option<crate::discovery::Endpoints> {
+        self.inner.discovery.as_ref().and_then(|d| d.discovered())
+    }
+
+    /// The correction (seconds, server minus local) applied to grant times after Maskinporten
+    /// refused a grant for its time claims; 0 when none is applied.
+    pub fn clock_offset_seconds(&self) -> i64 {
+        self.inner.skew.applied()
     }
 
     /// The access token for the configured scopes, from the cache when it is fresh.
@@ -338,16 +383,14 @@ impl Client {
     /// further token is fetched until this one is renewed at expiry.
     /// In integrasjon-person mode the token is the citizen's, not ours to renew: `false`.
     pub fn evict(&self, token: &Arc<Token>) -> bool {
-        self.maskinporten()
-            && !matches!(self.inner.default_slot.evict_after_401(|t| Arc::ptr_eq(t, token)), Eviction::Refused)
+        self.maskinporten() && !matches!(self.inner.evict_default(|t| Arc::ptr_eq(t, token)), Eviction::Refused)
     }
 
     /// Like [`Client::evict`], for callers that hold the token as text (an `Authorization`
     /// value `Bearer …` or the bare token): C, Python and .NET adapters after their own 401.
     pub fn evict_access_token(&self, token: &str) -> bool {
         let bare = token.strip_prefix("Bearer ").unwrap_or(token);
-        self.maskinporten()
-            && !matches!(self.inner.default_slot.evict_after_401(|t| t.access_token() == bare), Eviction::Refused)
+        self.maskinporten() && !matches!(self.inner.evict_default(|t| t.access_token() == bare), Eviction::Refused)
     }
 
     fn maskinporten(&self) -> bool {
@@ -376,8 +419,12 @@ impl Client {
     /// Forgets every cached token (the next call fetches new ones).
     pub fn clear_cache(&self) {
         self.inner.default_slot.clear();
+        self.inner.forget_on_disk(&self.inner.default_request);
         if let Ok(m) = self.inner.slots.read() {
-            m.values().for_each(|s| s.clear());
+            for (request, slot) in m.iter() {
+                slot.clear();
+                self.inner.forget_on_disk(request);
+            }
         }
     }
 }
@@ -401,6 +448,43 @@ fn call_provider(p: &crate::config::PersonTokenProvider) -> Result<String> {
 }
 
 impl Inner {
+    /// After a 401: evicts the default request's token (see [`Slot::evict_after_401`]), and
+    /// its file in the disk cache, so the next fetch asks Maskinporten.
+    pub(crate) fn evict_default(&self, is_it: impl Fn(&Arc<Token>) -> bool) -> Eviction {
+        let eviction = self.default_slot.evict_after_401(is_it);
+        if eviction == Eviction::Evicted {
+            self.forget_on_disk(&self.default_request);
+        }
+        eviction
+    }
+
+    /// Removes the disk cache's file of `request`, when the disk cache is on.
+    pub(crate) fn forget_on_disk(&self, request: &TokenRequest) {
+        if let Some(d) = &self.disk {
+            d.remove(&self.disk_key(request));
+        }
+    }
+
+    /// What a token on disk is for: the Maskinporten client, where its grants go, the signing
+    /// key and every claim of the request. (Hashed into the file name; it never appears on disk.)
+    pub(crate) fn disk_key(&self, request: &TokenRequest) -> String {
+        serde_json::json!({
+            "v": 1,
+            "issuer": self.config.issuer(),
+            "audience": self.config.audience(),
+            "token_endpoint": self.config.token_endpoint().as_str(),
+            "discovery": self.config.discovery(),
+            "key": self.key_identity,
+            "scopes": request.scopes,
+            "resource": request.resource,
+            "pid": request.pid,
+            "consumer_org": request.consumer_org,
+            "on_behalf_of": request.on_behalf_of,
+            "authorization_details": request.authorization_details.as_ref().map(|d| d.as_json()),
+        })
+        .to_string()
+    }
+
     pub(crate) fn signer(&self) -> Result<&GrantSigner> {
         self.signer.as_ref().ok_or_else(|| Error::usage("integrasjon-person mode has no Maskinporten grant"))
     }

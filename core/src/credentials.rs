@@ -80,13 +80,33 @@ pub fn format_time(t: SystemTime) -> String {
     }
 }
 
+/// What a key file said about the key itself: a JWK's `kid` and end of life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// The key's format: `jwk`.
+    pub format: &'static str,
+    /// The JWK's `kid`: sent as the grant's `kid` unless `key_id` is set.
+    pub kid: Option<String>,
+    /// When the key stops being accepted: the JWK's `exp` (keys registered at Maskinporten live
+    /// one year). `None` when the file does not say.
+    pub expires_at: Option<SystemTime>,
+}
+
+impl KeyInfo {
+    /// Whole days left before `expires_at` (negative when passed), when known.
+    pub fn days_left(&self) -> Option<i64> {
+        self.expires_at.map(|t| (unix(t) - unix(SystemTime::now())).div_euclid(86_400))
+    }
+}
+
 /// A loaded certificate chain and RSA key, ready to sign grants.
 pub struct Credentials {
     /// DER certificates, leaf first, then intermediates (self-signed roots left out).
     pub(crate) chain: Vec<Vec<u8>>,
-    /// PKCS#1 DER of the RSA private key (zeroized on drop).
+    /// PKCS#1 DER of the RSA private key (zeroized on drop); empty with an external signer.
     pub(crate) pkcs1: Zeroizing<Vec<u8>>,
     pub(crate) info: Option<CertificateInfo>,
+    pub(crate) key_info: Option<KeyInfo>,
 }
 
 impl fmt::Debug for Credentials {
@@ -95,6 +115,7 @@ impl fmt::Debug for Credentials {
             .field("chain_len", &self.chain.len())
             .field("private_key", &"<redacted>")
             .field("info", &self.info)
+            .field("key_info", &self.key_info)
             .finish()
     }
 }
@@ -111,19 +132,35 @@ impl Credentials {
     /// Loads without judging validity or key match, for `cert-info`-style inspection.
     /// Unreadable files, wrong passwords and non-certificates are still errors.
     pub fn load(config: &Config) -> Result<Credentials> {
-        Self::load_parts(config.certificate(), config.private_key_source(), config.certificate_password.as_ref())
+        Self::load_parts(
+            config.certificate(),
+            config.private_key_source(),
+            config.certificate_password.as_ref(),
+            config.signer().is_some(),
+        )
     }
 
     /// Loads from the three keys that name the credentials (see [`crate::ConfigBuilder::load_credentials`]).
+    /// With `external_signer` only the certificate chain is read (PEM or DER, no key needed).
     pub(crate) fn load_parts(
         certificate: Option<&CertificateSource>,
         private_key: Option<&CertificateSource>,
         password: Option<&secrecy::SecretString>,
+        external_signer: bool,
     ) -> Result<Credentials> {
         let password =
             Zeroizing::new(password.map(|p| secrecy::ExposeSecret::expose_secret(p).to_string()).unwrap_or_default());
-        let read_key = |source: &CertificateSource| -> Result<Zeroizing<Vec<u8>>> {
+        if external_signer {
+            return Self::load_chain_only(certificate, &password);
+        }
+        let mut key_info = None;
+        let mut read_key = |source: &CertificateSource| -> Result<Zeroizing<Vec<u8>>> {
             let data = read_source(source, "private_key")?;
+            if looks_like_json(&data) {
+                let (pkcs8, info) = crate::jwk::private_key(&data, &describe_source(source, "private_key"))?;
+                key_info = Some(info);
+                return Ok(pkcs8);
+            }
             parse_pem_key(&data, &password, &describe_source(source, "private_key"))
         };
         let (chain, key_pkcs8) = match certificate {
@@ -171,21 +208,64 @@ impl Credentials {
             }
         };
         let info = match chain.first() {
-            Some(leaf) => Some(describe(leaf, chain.len(), key_pair.public_key().as_ref())?),
+            Some(leaf) => Some(describe(leaf, chain.len(), Some(key_pair.public_key().as_ref()))?),
             None => None,
         };
-        // Leave self-signed roots out of x5c: Maskinporten needs leaf + intermediates.
-        let mut chain = chain;
-        if chain.len() > 1 {
-            let keep: Vec<Vec<u8>> = chain
-                .iter()
-                .enumerate()
-                .filter(|(i, c)| *i == 0 || !is_self_signed(c))
-                .map(|(_, c)| c.clone())
-                .collect();
-            chain = keep;
-        }
-        Ok(Credentials { chain, pkcs1, info })
+        Ok(Credentials { chain: without_roots(chain), pkcs1, info, key_info })
+    }
+
+    /// The certificate chain alone (PEM or DER), for an external signer; no chain with `kid`.
+    fn load_chain_only(certificate: Option<&CertificateSource>, password: &str) -> Result<Credentials> {
+        let chain = match certificate {
+            None => Vec::new(),
+            Some(CertificateSource::Pkcs12Bytes(_)) => {
+                return Err(Error::cert(
+                    P::NotACertificate,
+                    "an external signer needs the certificate chain as PEM or DER, not a PKCS#12 file",
+                ));
+            }
+            Some(source) => {
+                let data = read_source(source, "certificate")?;
+                if looks_like_pem(&data) {
+                    let (chain, key) = parse_pem_certs(&data, password).or_else(|e| {
+                        // A key block the signer does not need (and may not be able to read) is ignored.
+                        if has_key_block(&data) { parse_pem_certs_only(&data) } else { Err(e) }
+                    })?;
+                    if key.is_some() {
+                        tracing::warn!(
+                            "the certificate file also holds a private key; it is not used: the external signer signs"
+                        );
+                    }
+                    chain
+                } else if X509Certificate::from_der(&data).is_ok() {
+                    vec![data.to_vec()]
+                } else {
+                    return Err(Error::cert(
+                        P::NotACertificate,
+                        format!(
+                            "{} is neither a PEM certificate chain nor a DER certificate (an external signer needs the chain without its key)",
+                            describe_source(source, "certificate")
+                        ),
+                    ));
+                }
+            }
+        };
+        let info = match chain.first() {
+            Some(leaf) => Some(describe(leaf, chain.len(), None)?),
+            None => None,
+        };
+        Ok(Credentials { chain: without_roots(chain), pkcs1: Zeroizing::new(Vec::new()), info, key_info: None })
+    }
+
+    /// The leaf certificate's RSA public key (PKCS#1 DER), when there is a certificate.
+    pub(crate) fn leaf_public_key(&self) -> Option<Vec<u8>> {
+        let (_, cert) = X509Certificate::from_der(self.chain.first()?).ok()?;
+        Some(cert.public_key().subject_public_key.data.to_vec())
+    }
+
+    /// What the key file said about the key (a JWK's `kid` and `exp`), when it said anything.
+    pub fn key_info(&self) -> Option<&KeyInfo> {
+        self.key_info.as_ref()
     }
 
     /// The description of the leaf certificate (None when only a key was given).
@@ -198,8 +278,12 @@ impl Credentials {
         &self.chain
     }
 
-    /// Checks key match, the validity window, and (under a preset) self-signedness.
+    /// Checks key match, the validity window, and (under a preset) self-signedness; and a
+    /// JWK key's end of life.
     pub fn check(&self, preset: bool) -> Result<()> {
+        if let Some(k) = &self.key_info {
+            check_key_life(k)?;
+        }
         let Some(info) = &self.info else {
             return Ok(());
         };
@@ -267,6 +351,66 @@ fn describe_source(source: &CertificateSource, key: &str) -> String {
         }
         _ => format!("`{key}` (given as content)"),
     }
+}
+
+/// A key registered at Maskinporten lives one year: refuse a key past its `exp`, warn 30 days
+/// before.
+fn check_key_life(k: &KeyInfo) -> Result<()> {
+    let Some(expires_at) = k.expires_at else { return Ok(()) };
+    let kid = k.kid.as_deref().unwrap_or("?");
+    if SystemTime::now() > expires_at {
+        return Err(Error::cert_for(
+            "private_key",
+            P::Expired,
+            format!(
+                "the key `{kid}` expired {} (its JWK `exp`): register a new key at Maskinporten",
+                format_time(expires_at)
+            ),
+        ));
+    }
+    if k.days_left().unwrap_or(i64::MAX) < 30 {
+        tracing::warn!(
+            kid,
+            expires_at = %format_time(expires_at),
+            days_left = k.days_left(),
+            "the key registered at Maskinporten expires in less than 30 days: register a new one"
+        );
+    }
+    Ok(())
+}
+
+/// Leaves self-signed roots out of `x5c`: Maskinporten needs leaf + intermediates.
+fn without_roots(chain: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    if chain.len() <= 1 {
+        return chain;
+    }
+    chain.into_iter().enumerate().filter(|(i, c)| *i == 0 || !is_self_signed(c)).map(|(_, c)| c).collect()
+}
+
+/// Whether key material is JSON (a JWK) rather than PEM.
+fn looks_like_json(data: &[u8]) -> bool {
+    data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// The certificates of a PEM file, ignoring any key block.
+#[allow(clippy::type_complexity)]
+fn parse_pem_certs_only(data: &[u8]) -> Result<(Vec<Vec<u8>>, Option<Zeroizing<Vec<u8>>>)> {
+    let mut certs = Vec::new();
+    for section in <(SectionKind, Vec<u8>) as PemObject>::pem_slice_iter(data) {
+        let Ok((kind, der)) = section else { continue };
+        if kind == SectionKind::Certificate {
+            certs.push(der);
+        }
+    }
+    if certs.is_empty() {
+        return Err(Error::cert(P::NotACertificate, "the PEM file holds no CERTIFICATE block"));
+    }
+    Ok((certs, Some(Zeroizing::new(Vec::new()))))
+}
+
+/// The PKCS#8 DER of the private key in PEM text (PKCS#8 or PKCS#1, not encrypted).
+pub(crate) fn pem_private_key_pkcs8(data: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    parse_pem_key(data, "", "the PEM text")
 }
 
 fn looks_like_pem(data: &[u8]) -> bool {
@@ -388,7 +532,7 @@ fn find_block<'a>(data: &'a [u8], label: &str) -> Option<&'a [u8]> {
 }
 
 /// Wraps a PKCS#1 RSAPrivateKey in a PKCS#8 PrivateKeyInfo.
-fn pkcs1_to_pkcs8(pkcs1: &[u8]) -> Vec<u8> {
+pub(crate) fn pkcs1_to_pkcs8(pkcs1: &[u8]) -> Vec<u8> {
     use pkcs8::der::Encode;
     let alg = pkcs8::spki::AlgorithmIdentifierRef {
         oid: pkcs8::ObjectIdentifier::new_unwrap(OID_RSA_ENCRYPTION),
@@ -474,11 +618,13 @@ fn is_self_signed(der: &[u8]) -> bool {
         .unwrap_or(false)
 }
 
-fn describe(leaf: &[u8], chain_len: usize, public_key_pkcs1: &[u8]) -> Result<CertificateInfo> {
+/// Describes the leaf. `public_key_pkcs1` is the private key's public half, to compare; `None`
+/// with an external signer (its signatures are verified with the certificate's key instead).
+fn describe(leaf: &[u8], chain_len: usize, public_key_pkcs1: Option<&[u8]>) -> Result<CertificateInfo> {
     let (_, cert) = X509Certificate::from_der(leaf)
         .map_err(|e| Error::cert(P::NotACertificate, format!("the certificate cannot be parsed: {e}")))?;
     let orgnr = orgnr_of(&cert);
-    let key_matches = cert.public_key().subject_public_key.data.as_ref() == public_key_pkcs1;
+    let key_matches = public_key_pkcs1.is_none_or(|k| cert.public_key().subject_public_key.data.as_ref() == k);
     let to_time = |t: i64| UNIX_EPOCH + Duration::from_secs(t.max(0) as u64);
     Ok(CertificateInfo {
         subject: cert.subject().to_string(),

@@ -66,6 +66,9 @@ pub enum CertificateProblem {
     UnsupportedKey,
     /// The file holds no private key, or no certificate.
     Missing,
+    /// The external signer failed, timed out, or gave a signature that does not verify with
+    /// the certificate's key.
+    Signer,
 }
 
 impl CertificateProblem {
@@ -82,6 +85,7 @@ impl CertificateProblem {
             CertificateProblem::SelfSigned => "self_signed",
             CertificateProblem::UnsupportedKey => "unsupported_key",
             CertificateProblem::Missing => "missing",
+            CertificateProblem::Signer => "signer",
         }
     }
 
@@ -90,6 +94,7 @@ impl CertificateProblem {
         match self {
             CertificateProblem::WrongPassword => "certificate_password",
             CertificateProblem::KeyMismatch | CertificateProblem::UnsupportedKey => "private_key",
+            CertificateProblem::Signer => "signer",
             _ => "certificate",
         }
     }
@@ -202,6 +207,27 @@ pub struct TokenError {
     pub mp_code: Option<String>,
     /// The answer's `Retry-After`, `Location` and `WWW-Authenticate`.
     pub headers: ResponseHeaders,
+}
+
+impl TokenError {
+    /// Maskinporten refused the request's `authorization_details` (`MP-301` unknown type,
+    /// `MP-302` unknown field, `MP-303` bad value or no such systembruker/consent).
+    pub fn is_authorization_details(&self) -> bool {
+        matches!(self.mp_code.as_deref(), Some("MP-301" | "MP-302" | "MP-303"))
+    }
+
+    /// Maskinporten refused the grant for its time claims (`iat` ahead of or too far behind its
+    /// clock, or `exp` passed): what a wrong clock on this machine causes.
+    pub fn is_time_refusal(&self) -> bool {
+        if self.error != "invalid_grant" {
+            return false;
+        }
+        if self.mp_code.as_deref() == Some("MP-130") {
+            return true;
+        }
+        let d = self.description.as_deref().unwrap_or("").to_ascii_lowercase();
+        ["issue time", "iat", "expired", "exp ", "not yet valid", "nbf"].iter().any(|w| d.contains(w))
+    }
 }
 
 /// A non-2xx answer from a Fiks API, with its parsed error body when it had one.
@@ -340,6 +366,13 @@ fn token_hint(t: &TokenError) -> &'static str {
         Some("MP-200") | Some("MP-201") => "check `scopes`: the client must be granted every scope it asks for",
         Some("MP-012") => "a grant was reused; this is a bug if it happens more than once",
         Some("MP-130") => "check the clock of this machine (grants are only valid for 120 s)",
+        Some("MP-301") => {
+            "check `authorization_details`: Maskinporten does not know its `type` (use urn:altinn:systemuser or urn:altinn:consent)"
+        }
+        Some("MP-302") => "check `authorization_details`: an entry has a field Maskinporten does not know for its type",
+        Some("MP-303") => {
+            "check `authorization_details`: a value is refused (the systembruker's orgnr, the consent id or `from`), or the client has no such systembruker or consent"
+        }
         _ if t.error == "invalid_scope" => "check `scopes`",
         _ => "check `issuer`, `environment`/`audience` and the certificate",
     }
@@ -502,6 +535,9 @@ impl Error {
                     "use a virksomhetssertifikat from Buypass or Commfides; Maskinporten rejects self-signed certificates"
                 }
                 CertificateProblem::UnsupportedKey => "Maskinporten grants are signed RS256: use an RSA key",
+                CertificateProblem::Signer => {
+                    "the external signer (HSM, smart card, certificate store, KMS) failed or is not the certificate's key: see its error"
+                }
                 _ => "check `certificate` (a .p12/.pfx or a PEM chain) and `private_key`",
             }),
             Error::Api(a) => Some(api_hint(a)),

@@ -73,7 +73,7 @@ impl Client {
                 let eviction = if renewed_after_401 {
                     Eviction::Refused
                 } else {
-                    self.inner.default_slot.evict_after_401(|t| Arc::ptr_eq(t, tok))
+                    self.inner.evict_default(|t| Arc::ptr_eq(t, tok))
                 };
                 if eviction != Eviction::Refused {
                     tracing::debug!("Fiks answered 401: retrying once with a fresh token");

@@ -6,18 +6,21 @@
 //! or `iss_onbehalfof` only when set. Nothing else: Maskinporten rejects unknown claims.
 
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use crate::authorization_details::AuthorizationDetails;
 use crate::config::Config;
 use crate::credentials::Credentials;
-use crate::error::{Error, Result};
+use crate::error::{CertificateProblem, Error, Result};
+use crate::signer::Signer;
 
 /// Lifetime of a grant: `exp - iat`. Maskinporten allows at most 120 s.
 pub const GRANT_LIFETIME_SECS: u64 = 100;
@@ -42,6 +45,8 @@ pub struct TokenRequest {
     pub consumer_org: Option<String>,
     /// Supplier sub-client (`iss_onbehalfof`).
     pub on_behalf_of: Option<String>,
+    /// Rich authorization request (`authorization_details`): Altinn systembruker or samtykke.
+    pub authorization_details: Option<AuthorizationDetails>,
 }
 
 impl TokenRequest {
@@ -62,6 +67,7 @@ impl TokenRequest {
             pid: config.pid.clone(),
             consumer_org: config.consumer_org.clone(),
             on_behalf_of: config.on_behalf_of.clone(),
+            authorization_details: config.authorization_details.clone(),
         }
     }
 
@@ -84,6 +90,56 @@ impl TokenRequest {
     pub fn with_on_behalf_of(mut self, value: impl Into<String>) -> Self {
         self.on_behalf_of = Some(value.into());
         self
+    }
+
+    /// With `authorization_details` (systembruker or samtykke).
+    pub fn with_authorization_details(mut self, details: AuthorizationDetails) -> Self {
+        self.authorization_details = Some(details);
+        self
+    }
+
+    /// The names [`TokenRequest::set`] takes: what a binding's per-call token options are.
+    pub const OPTIONS: &'static [&'static str] =
+        &["scopes", "resource", "consumer_org", "pid", "on_behalf_of", "authorization_details"];
+
+    /// Sets one option from text, checked as the configuration key of the same name is
+    /// (`scopes`/`resource` space-separated, `consumer_org` 9 digits, `pid` 11 digits,
+    /// `authorization_details` JSON); an empty value clears it. The one place bindings turn
+    /// their per-call token arguments into a request.
+    ///
+    /// ```
+    /// let mut r = fiks_integrasjon::TokenRequest::scopes(["ks:fiks"]);
+    /// r.set("consumer_org", "910000001").unwrap();
+    /// assert_eq!(r.consumer_org.as_deref(), Some("910000001"));
+    /// assert!(r.set("pid", "123").is_err());
+    /// assert!(r.set("scope", "x").unwrap_err().to_string().contains("scopes"));
+    /// ```
+    pub fn set(&mut self, option: &str, value: &str) -> Result<()> {
+        let v = value.trim();
+        let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
+        match option {
+            "scopes" => self.scopes = v.split_whitespace().map(str::to_string).collect(),
+            "resource" => self.resource = v.split_whitespace().map(str::to_string).collect(),
+            "consumer_org" => {
+                crate::config::check_value("consumer_org", v)?;
+                self.consumer_org = opt(v);
+            }
+            "pid" => {
+                crate::config::check_value("pid", v)?;
+                self.pid = opt(v);
+            }
+            "on_behalf_of" => self.on_behalf_of = opt(v),
+            "authorization_details" => {
+                self.authorization_details = if v.is_empty() { None } else { Some(AuthorizationDetails::parse(v)?) }
+            }
+            other => {
+                return Err(Error::usage(format!(
+                    "`{other}` is not a token option: the options are {}",
+                    Self::OPTIONS.join(", ")
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The scopes as the grant's space-separated `scope`.
@@ -109,6 +165,9 @@ impl TokenRequest {
         }
         if let Some(o) = &self.on_behalf_of {
             s.push_str(&format!(" on_behalf_of={o}"));
+        }
+        if let Some(d) = &self.authorization_details {
+            s.push_str(&format!(" authorization_details={}", d.log_form()));
         }
         if let Some(p) = &self.pid {
             let n = p.chars().count();
@@ -151,6 +210,8 @@ struct Claims<'a> {
     consumer_org: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     iss_onbehalfof: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authorization_details: Option<serde_json::Value>,
 }
 
 /// A signed grant, with its header and claims for display. The assertion itself is only
@@ -190,6 +251,27 @@ struct JoseHeader<'a> {
     kid: Option<&'a str>,
 }
 
+/// Who produces the signature: the library with a key it holds, or the caller's [`Signer`].
+enum KeyHolder {
+    Local {
+        key: RsaKeyPair,
+        rng: SystemRandom,
+    },
+    /// An external signer, and the leaf certificate's RSA public key (PKCS#1) its signatures
+    /// are verified with, when a certificate was given.
+    External {
+        signer: Arc<dyn Signer>,
+        verify_with: Option<Vec<u8>>,
+    },
+}
+
+/// A grant built and ready to be signed: the JSON parts and the signing input.
+struct Unsigned {
+    header: Vec<u8>,
+    claims: Vec<u8>,
+    assertion: String,
+}
+
 /// Signs grants for one client identity.
 ///
 /// The RSA key is parsed and checked once, here. (A JWT crate's `encode` re-parses and
@@ -197,40 +279,52 @@ struct JoseHeader<'a> {
 /// compact JWS form is just `b64(header).b64(claims).b64(RS256 signature)`, signed with the same
 /// aws-lc backend rustls uses.)
 pub(crate) struct GrantSigner {
-    key: RsaKeyPair,
-    rng: SystemRandom,
+    holder: KeyHolder,
     x5c: Option<Vec<String>>,
     kid: Option<String>,
     issuer: String,
-    audience: String,
 }
 
 impl GrantSigner {
     pub(crate) fn new(config: &Config, creds: &Credentials) -> Result<GrantSigner> {
-        let kid = config.key_id().map(str::to_string);
+        let kid = config.key_id().or(creds.key_info().and_then(|k| k.kid.as_deref())).map(str::to_string);
         let x5c = if kid.is_some() { None } else { Some(creds.chain.iter().map(|c| STANDARD.encode(c)).collect()) };
         if kid.is_none() && creds.chain.is_empty() {
-            return Err(Error::config(Some("key_id".into()), "without a certificate the grant needs `key_id`"));
+            return Err(Error::config(
+                Some("key_id".into()),
+                "without a certificate the grant needs `key_id` (or a JWK key with `kid`): Maskinporten must know the key",
+            ));
         }
-        let key = RsaKeyPair::from_der(&creds.pkcs1).map_err(|_| {
-            Error::cert(crate::error::CertificateProblem::UnsupportedKey, "the private key is not a usable RSA key")
-        })?;
-        Ok(GrantSigner {
-            key,
-            rng: SystemRandom::new(),
-            x5c,
-            kid,
-            issuer: config.issuer().unwrap_or_default().to_string(),
-            audience: config.audience().to_string(),
-        })
+        let holder = match config.signer() {
+            Some(signer) => {
+                if signer.algorithm() != "RS256" {
+                    return Err(Error::cert(
+                        CertificateProblem::Signer,
+                        format!(
+                            "the signer's algorithm is `{}`: Maskinporten grants are signed RS256",
+                            signer.algorithm()
+                        ),
+                    ));
+                }
+                KeyHolder::External { signer: signer.clone(), verify_with: creds.leaf_public_key() }
+            }
+            None => {
+                let key = RsaKeyPair::from_der(&creds.pkcs1).map_err(|_| {
+                    Error::cert(CertificateProblem::UnsupportedKey, "the private key is not a usable RSA key")
+                })?;
+                KeyHolder::Local { key, rng: SystemRandom::new() }
+            }
+        };
+        Ok(GrantSigner { holder, x5c, kid, issuer: config.issuer().unwrap_or_default().to_string() })
     }
 
-    /// Builds and signs a grant for `request`, issued at `now`, with a fresh `jti`.
-    pub(crate) fn sign(&self, request: &TokenRequest, now: SystemTime) -> Result<Grant> {
+    /// Builds the header and claims of a grant for `request` with `aud` = `audience`, issued
+    /// at `now`, with a fresh `jti`.
+    fn prepare(&self, request: &TokenRequest, now: SystemTime, audience: &str) -> Result<Unsigned> {
         request.validate()?;
         let iat = now.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let claims = Claims {
-            aud: &self.audience,
+            aud: audience,
             iss: &self.issuer,
             scope: request.scope_string(),
             iat,
@@ -240,32 +334,108 @@ impl GrantSigner {
             pid: request.pid.as_deref(),
             consumer_org: request.consumer_org.as_deref(),
             iss_onbehalfof: request.on_behalf_of.as_deref(),
+            authorization_details: request.authorization_details.as_ref().map(AuthorizationDetails::to_value),
         };
         let header = JoseHeader { alg: "RS256", x5c: self.x5c.as_deref(), kid: self.kid.as_deref() };
-        let header_json = serde_json::to_vec(&header).map_err(sign_error)?;
-        let claims_json = serde_json::to_vec(&claims).map_err(sign_error)?;
-        let mut assertion = String::with_capacity(4 * (header_json.len() + claims_json.len()) / 3 + 400);
-        URL_SAFE_NO_PAD.encode_string(&header_json, &mut assertion);
+        let header = serde_json::to_vec(&header).map_err(sign_error)?;
+        let claims = serde_json::to_vec(&claims).map_err(sign_error)?;
+        let mut assertion = String::with_capacity(4 * (header.len() + claims.len()) / 3 + 400);
+        URL_SAFE_NO_PAD.encode_string(&header, &mut assertion);
         assertion.push('.');
-        URL_SAFE_NO_PAD.encode_string(&claims_json, &mut assertion);
-        let mut signature = vec![0u8; self.key.public_modulus_len()];
-        self.key.sign(&RSA_PKCS1_SHA256, &self.rng, assertion.as_bytes(), &mut signature).map_err(sign_error)?;
-        assertion.push('.');
-        URL_SAFE_NO_PAD.encode_string(&signature, &mut assertion);
-        let header_json = serde_json::from_slice(&header_json).unwrap_or_default();
-        let claims_json = serde_json::from_slice(&claims_json).unwrap_or_default();
-        Ok(Grant { header: header_json, claims: claims_json, assertion: Zeroizing::new(assertion) })
+        URL_SAFE_NO_PAD.encode_string(&claims, &mut assertion);
+        Ok(Unsigned { header, claims, assertion })
+    }
+
+    /// Builds and signs a grant for `request`, issued at `now`, with a fresh `jti`. An external
+    /// signer is called on this thread.
+    pub(crate) fn sign(&self, request: &TokenRequest, now: SystemTime, audience: &str) -> Result<Grant> {
+        let unsigned = self.prepare(request, now, audience)?;
+        let signature = match &self.holder {
+            KeyHolder::Local { key, rng } => {
+                let mut signature = vec![0u8; key.public_modulus_len()];
+                key.sign(&RSA_PKCS1_SHA256, rng, unsigned.assertion.as_bytes(), &mut signature).map_err(sign_error)?;
+                signature
+            }
+            KeyHolder::External { signer, verify_with } => {
+                external_signature(signer.as_ref(), verify_with.as_deref(), unsigned.assertion.as_bytes())?
+            }
+        };
+        Ok(finish(unsigned, &signature))
+    }
+
+    /// Like [`GrantSigner::sign`], but an external signer runs on a blocking thread of the
+    /// current runtime and may take at most `timeout`.
+    pub(crate) async fn sign_async(
+        &self,
+        request: &TokenRequest,
+        now: SystemTime,
+        audience: &str,
+        timeout: Duration,
+    ) -> Result<Grant> {
+        let KeyHolder::External { signer, verify_with } = &self.holder else {
+            return self.sign(request, now, audience);
+        };
+        let unsigned = self.prepare(request, now, audience)?;
+        let (signer, verify_with, input) = (signer.clone(), verify_with.clone(), unsigned.assertion.clone());
+        let job = tokio::task::spawn_blocking(move || {
+            external_signature(signer.as_ref(), verify_with.as_deref(), input.as_bytes())
+        });
+        let signature = match tokio::time::timeout(timeout, job).await {
+            Ok(Ok(result)) => result?,
+            Ok(Err(_)) => return Err(Error::cert(CertificateProblem::Signer, "the external signer panicked")),
+            Err(_) => {
+                return Err(Error::cert(
+                    CertificateProblem::Signer,
+                    format!(
+                        "the external signer gave no signature within {} s (`timeout_seconds`)",
+                        timeout.as_secs_f64()
+                    ),
+                ));
+            }
+        };
+        Ok(finish(unsigned, &signature))
+    }
+}
+
+/// Calls an external signer and checks its signature with the certificate's public key.
+fn external_signature(signer: &dyn Signer, verify_with: Option<&[u8]>, input: &[u8]) -> Result<Vec<u8>> {
+    let signature = signer
+        .sign(input)
+        .map_err(|e| Error::cert(CertificateProblem::Signer, format!("the external signer failed: {e}")))?;
+    if signature.is_empty() {
+        return Err(Error::cert(CertificateProblem::Signer, "the external signer returned an empty signature"));
+    }
+    if let Some(public) = verify_with {
+        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, public).verify(input, &signature).map_err(|_| {
+            Error::cert(
+                CertificateProblem::Signer,
+                "the external signer's signature does not verify with the certificate's public key: the signer holds another key, or does not sign RSASSA-PKCS1-v1_5 SHA-256",
+            )
+        })?;
+    }
+    Ok(signature)
+}
+
+/// The compact JWS of a signed grant.
+fn finish(unsigned: Unsigned, signature: &[u8]) -> Grant {
+    let Unsigned { header, claims, mut assertion } = unsigned;
+    assertion.push('.');
+    URL_SAFE_NO_PAD.encode_string(signature, &mut assertion);
+    Grant {
+        header: serde_json::from_slice(&header).unwrap_or_default(),
+        claims: serde_json::from_slice(&claims).unwrap_or_default(),
+        assertion: Zeroizing::new(assertion),
     }
 }
 
 fn sign_error(e: impl std::fmt::Display) -> Error {
-    Error::cert(crate::error::CertificateProblem::UnsupportedKey, format!("signing the grant failed: {e}"))
+    Error::cert(CertificateProblem::UnsupportedKey, format!("signing the grant failed: {e}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
+    use aws_lc_rs::signature::KeyPair;
 
     #[test]
     fn compact_jws_verifies_with_the_public_key() {
@@ -274,15 +444,17 @@ mod tests {
         let key = RsaKeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
         let public = key.public_key().as_ref().to_vec();
         let signer = GrantSigner {
-            key,
-            rng: SystemRandom::new(),
+            holder: KeyHolder::Local { key, rng: SystemRandom::new() },
             x5c: Some(vec!["AAAA".into()]),
             kid: None,
             issuer: "klient".into(),
-            audience: "https://test.maskinporten.no/".into(),
         };
         let g = signer
-            .sign(&TokenRequest::scopes(["ks:fiks"]), UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000))
+            .sign(
+                &TokenRequest::scopes(["ks:fiks"]),
+                UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000),
+                "https://test.maskinporten.no/",
+            )
             .unwrap();
         let parts: Vec<&str> = g.assertion().split('.').collect();
         assert_eq!(parts.len(), 3);

@@ -30,6 +30,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod authorization_details;
 pub mod blocking;
 mod cache;
 mod client;
@@ -39,11 +40,14 @@ pub mod clock;
 mod clock;
 pub mod config;
 pub mod credentials;
+pub mod discovery;
+mod disk_cache;
 mod error;
 mod fiks_call;
 mod fiks_error;
 pub mod grant;
 mod headers;
+mod jwk;
 pub mod log;
 pub mod multipart;
 mod origin;
@@ -51,15 +55,18 @@ pub mod request;
 pub mod retry;
 #[allow(unsafe_code)]
 mod signals;
+pub mod signer;
+mod skew;
 mod speaker;
 pub mod token;
 mod transport;
 
+pub use authorization_details::AuthorizationDetails;
 pub use client::{Client, ClientStats, FiksIoCredentials};
 pub use config::{
     AuthMode, CertificateSource, Config, ConfigBuilder, Environment, NamedIntegrasjon, PersonTokenProvider,
 };
-pub use credentials::{CertificateInfo, Credentials};
+pub use credentials::{CertificateInfo, Credentials, KeyInfo};
 pub use error::{
     ApiError, CertificateProblem, Error, ErrorKind, ResponseHeaders, Result, TokenError, TransportProblem,
 };
@@ -69,6 +76,7 @@ pub use headers::FiksHeaders;
 pub use multipart::Part;
 pub use origin::FiksOrigins;
 pub use request::{FiksRequest, FiksResponse, Method};
+pub use signer::Signer;
 pub use token::Token;
 pub use transport::{MAX_ERROR_BODY_BYTES, MAX_TOKEN_ANSWER_BYTES, USER_AGENT};
 

@@ -187,17 +187,38 @@ impl Inner {
     /// Asks Maskinporten for a token, retrying transient failures (a token request is
     /// idempotent) within `retry_deadline_seconds`; a 4xx OAuth error is returned at once.
     pub(crate) async fn fetch_token(&self, request: &TokenRequest) -> Result<Token> {
+        match &self.disk {
+            // A token on disk must outlive the renewal margin, or every process would renew it.
+            Some(disk) => {
+                let min_remaining = self.config.refresh_ahead() + Duration::from_secs(10);
+                let key = self.disk_key(request);
+                disk.get_or_fetch(&key, min_remaining, self.config.timeout(), || self.fetch_from_maskinporten(request))
+                    .await
+            }
+            None => self.fetch_from_maskinporten(request).await,
+        }
+    }
+
+    /// Asks Maskinporten itself (see [`Inner::fetch_token`]).
+    async fn fetch_from_maskinporten(&self, request: &TokenRequest) -> Result<Token> {
         let signer = self.signer()?;
         let policy = self.retry_policy();
         let deadline = Deadline::after(self.config.retry_deadline().max(self.config.timeout()));
-        let endpoint = self.config.token_endpoint();
+        let (audience, endpoint) = match &self.discovery {
+            Some(d) => {
+                let e = d.endpoints(&self.http, deadline.attempt_timeout(self.config.timeout())).await;
+                (e.audience, e.token_endpoint)
+            }
+            None => (self.config.audience().to_string(), self.config.token_endpoint().clone()),
+        };
         let started = std::time::Instant::now();
         let mut attempt = 0u32;
+        let mut skew_corrected = false;
         loop {
-            let grant = signer.sign(request, SystemTime::now())?;
+            let grant = signer.sign_async(request, self.skew.now(), &audience, self.config.timeout()).await?;
             self.token_requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             tracing::debug!(endpoint = %endpoint, key = %request.log_key(), attempt, "requesting a Maskinporten token");
-            let (err, retry_after) = match self.exchange(endpoint, grant.assertion(), &deadline).await {
+            let (err, retry_after) = match self.exchange(&endpoint, grant.assertion(), &deadline).await {
                 Ok(token) => {
                     self.tokens_received.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     tracing::info!(
@@ -210,6 +231,12 @@ impl Inner {
                 }
                 Err(failure) => failure,
             };
+            // A grant refused for its time claims, from a server whose clock differs: sign once
+            // more with its time (see `crate::skew`), outside the retry budget.
+            if !skew_corrected && matches!(&err, Error::Token(t) if t.is_time_refusal()) && self.skew.correct() {
+                skew_corrected = true;
+                continue;
+            }
             attempt += 1;
             match policy.delay(attempt, &deadline, retry_after).filter(|_| retryable(&err, true)) {
                 Some(delay) => {
@@ -243,6 +270,7 @@ impl Inner {
             crate::transport::BodyCap::Token,
         )
         .await?;
+        self.skew.observe(&answer.headers);
         let (status, retry_after, body) = (answer.status, answer.retry_after, answer.body);
         if (200..300).contains(&status) {
             if let Some(other) = not_json(&answer.headers) {

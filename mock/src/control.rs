@@ -1,14 +1,24 @@
 //! `/_mock/...`: the control endpoints for test suites in other languages (faults, token
-//! lifetime and delay, integrasjoner and person tokens, counters, reset). Never faulted, never
+//! lifetime and delay, the clock offset, the metadata's token path, integrasjoner and person
+//! tokens, counters, reset). Never faulted, never
 //! authenticated: the mock only listens on loopback. Only on the main port.
 //!
 //! - `POST /_mock/integrasjoner` with `{"id": "<uuid>", "passord": "…"}` or a list of such:
 //!   the Fiks side accepts them (a known id gets the new password), until a reset.
 //! - `POST /_mock/person-tokens` with `{"tokens": ["…", …]}`: accepted person tokens, until a
 //!   reset.
-//! - `POST /_mock/reset`: counters to zero, faults cleared, token lifetime and delay back to
-//!   the options, integrasjoner and person tokens back to the options' (issued access tokens
-//!   stay valid).
+//! - `POST /_mock/clock` with `{"offset_seconds": N}` (a whole number, negative for behind):
+//!   the mock's clock is the wall clock + N seconds, for the grant checks and every `Date`
+//!   header; answers `{"ok": true, "offset_seconds": N}`. `GET /_mock/clock` answers
+//!   `{"offset_seconds": N, "now": <the mock's clock, seconds since the epoch>}`.
+//! - `POST /_mock/metadata` with `{"token_path": "/discovered/token"}`: the metadata names
+//!   `base_url + token_path` as its `token_endpoint`, and that path is served as a token
+//!   endpoint too (`/token` stays); answers `{"ok": true, "token_path": …, "token_endpoint": …}`,
+//!   as `GET /_mock/metadata` does without `ok`.
+//! - `POST /_mock/reset`: counters to zero, faults cleared, token lifetime and delay and the
+//!   clock offset back to the options, the metadata's token path back to `/token`, integrasjoner
+//!   and person tokens back to the options' (issued access tokens stay valid).
+//! - `POST /_mock/faults` takes the targets `token`, `fiks` and `metadata`.
 //!
 //! Each registration is all or nothing: when one entry is invalid, none is registered (400).
 
@@ -61,8 +71,16 @@ pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
         let c = lock(&shared.counters).clone();
         return json(200, &json!(c));
     }
+    if method == Method::GET {
+        match action {
+            "clock" => return json(200, &clock(shared)),
+            "metadata" => return json(200, &metadata(shared)),
+            _ => {}
+        }
+    }
     if method != Method::POST {
-        return json(405, &json!({"error": "use POST"}));
+        let allowed = if matches!(action, "clock" | "metadata") { "use GET or POST" } else { "use POST" };
+        return json(405, &json!({"error": allowed}));
     }
     let Some(body) = read_body(req.into_body()).await else {
         return bad("the body could not be read");
@@ -101,6 +119,8 @@ pub(crate) async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
         }
         "integrasjoner" => register_integrasjoner(shared, &v),
         "person-tokens" => register_person_tokens(shared, &v),
+        "clock" => set_clock(shared, &v),
+        "metadata" => set_metadata(shared, &v),
         _ => json(404, &json!({"error": "unknown control endpoint"})),
     }
 }
@@ -145,6 +165,57 @@ fn register_person_tokens(shared: &Shared, v: &Value) -> Resp {
     }
 }
 
+/// `{"offset_seconds": N, "now": <the mock's clock>}`.
+fn clock(shared: &Shared) -> Value {
+    json!({"offset_seconds": shared.clock_offset(), "now": shared.now()})
+}
+
+/// `{"offset_seconds": N}`, a whole number of seconds (negative: the mock is behind).
+fn set_clock(shared: &Shared, v: &Value) -> Resp {
+    const SHAPE: &str = "send {\"offset_seconds\": N} with N a whole number of seconds (negative: behind)";
+    let Some(obj) = v.as_object() else {
+        return bad(SHAPE);
+    };
+    if let Some(extra) = obj.keys().find(|k| *k != "offset_seconds") {
+        return bad(format!("unknown field '{extra}': {SHAPE}"));
+    }
+    match obj.get("offset_seconds").and_then(Value::as_i64) {
+        Some(secs) => {
+            shared.set_clock_offset(secs);
+            json(200, &json!({"ok": true, "offset_seconds": secs}))
+        }
+        None => bad(SHAPE),
+    }
+}
+
+/// `{"token_path": …, "token_endpoint": …}` of the metadata.
+fn metadata(shared: &Shared) -> Value {
+    let path = shared.metadata_token_path();
+    json!({"token_endpoint": format!("{}{path}", shared.base_url), "token_path": path})
+}
+
+/// `{"token_path": "/discovered/token"}`.
+fn set_metadata(shared: &Shared, v: &Value) -> Resp {
+    const SHAPE: &str = "send {\"token_path\": \"/some/path\"}";
+    let Some(obj) = v.as_object() else {
+        return bad(SHAPE);
+    };
+    if let Some(extra) = obj.keys().find(|k| *k != "token_path") {
+        return bad(format!("unknown field '{extra}': {SHAPE}"));
+    }
+    let Some(path) = obj.get("token_path").and_then(Value::as_str) else {
+        return bad(SHAPE);
+    };
+    match shared.set_metadata_token_path(path) {
+        Ok(()) => {
+            let mut answer = metadata(shared);
+            answer["ok"] = json!(true);
+            json(200, &answer)
+        }
+        Err(e) => bad(e),
+    }
+}
+
 /// `{"target": "token", "faults": ["503", "429:1"], "times": 1}` queues;
 /// `{"target": "token", "cycle": [...]}` sets the cycle; `{"target": "token", "clear": true}`
 /// forgets both.
@@ -152,7 +223,7 @@ fn set_faults(shared: &Shared, v: &Value) -> Resp {
     let target = match v.get("target").and_then(Value::as_str).map(FaultTarget::parse) {
         Some(Ok(t)) => t,
         Some(Err(e)) => return bad(e),
-        None => return bad("'target' must be \"token\" or \"fiks\""),
+        None => return bad("'target' must be \"token\", \"fiks\" or \"metadata\""),
     };
     if v.get("clear").and_then(Value::as_bool) == Some(true) {
         lock(&shared.faults).book(target).clear();

@@ -35,7 +35,8 @@ pub struct Rejection {
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Counters {
-    /// Every request that reached `/token` (faulted ones included).
+    /// Every request that reached the token endpoint, `/token` or the token path the metadata
+    /// names (faulted ones included).
     pub token_requests: u64,
     /// Access tokens handed out.
     pub tokens_issued: u64,
@@ -45,6 +46,11 @@ pub struct Counters {
     pub grants_without_jti: u64,
     /// Token requests answered by an injected fault instead of normally.
     pub token_faults: u64,
+    /// Every request that reached the authorization server metadata,
+    /// `/.well-known/oauth-authorization-server` (faulted ones included).
+    pub metadata_requests: u64,
+    /// Metadata requests answered by an injected fault instead of normally.
+    pub metadata_faults: u64,
     /// Every Fiks API request, under `/fiks` and on the SvarUt host under `/svarut` (faulted
     /// ones included).
     pub fiks_requests: u64,

@@ -1,5 +1,5 @@
-//! Injected faults: what the next requests to Maskinporten or the Fiks API get instead of a
-//! normal answer, and the `--fault` syntax that names them.
+//! Injected faults: what the next requests to Maskinporten (its token endpoint or its metadata)
+//! or the Fiks API get instead of a normal answer, and the `--fault` syntax that names them.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -12,6 +12,7 @@ use std::time::Duration;
 /// use fiks_integrasjon_mock::FaultTarget;
 /// assert_eq!(FaultTarget::parse("token"), Ok(FaultTarget::Token));
 /// assert_eq!(FaultTarget::parse("FIKS"), Ok(FaultTarget::Fiks));
+/// assert_eq!(FaultTarget::parse("metadata"), Ok(FaultTarget::Metadata));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FaultTarget {
@@ -20,15 +21,20 @@ pub enum FaultTarget {
     /// Every Fiks API request: under `/fiks`, and under `/svarut` on the SvarUt host (one queue
     /// and cycle for both).
     Fiks,
+    /// The authorization server metadata, `GET /.well-known/oauth-authorization-server`. Its
+    /// faults answer in Maskinporten's OAuth error format, as the token endpoint's do.
+    Metadata,
 }
 
 impl FaultTarget {
-    /// Parses `token` (also `maskinporten`) or `fiks` (also `api`), any case.
+    /// Parses `token` (also `maskinporten`), `fiks` (also `api`) or `metadata` (also
+    /// `discovery`), any case.
     pub fn parse(s: &str) -> Result<FaultTarget, String> {
         match s.trim().to_ascii_lowercase().as_str() {
             "token" | "maskinporten" => Ok(FaultTarget::Token),
             "fiks" | "api" => Ok(FaultTarget::Fiks),
-            other => Err(format!("unknown fault target '{other}': use 'token' or 'fiks'")),
+            "metadata" | "discovery" => Ok(FaultTarget::Metadata),
+            other => Err(format!("unknown fault target '{other}': use 'token', 'fiks' or 'metadata'")),
         }
     }
 
@@ -37,6 +43,7 @@ impl FaultTarget {
         match self {
             FaultTarget::Token => "token",
             FaultTarget::Fiks => "fiks",
+            FaultTarget::Metadata => "metadata",
         }
     }
 }
@@ -207,7 +214,7 @@ impl FromStr for Fault {
 }
 
 /// A targeted fault as the `--fault` flag writes it: `TARGET:MODE[*N]`, e.g. `token:503`,
-/// `fiks:429:5*3`, `token:delay:2s`. `*N` repeats it for the next N requests (default 1);
+/// `fiks:429:5*3`, `token:delay:2s`, `metadata:garbage`. `*N` repeats it for the next N requests (default 1);
 /// `*` alone makes it answer every request (a cycle of one).
 ///
 /// ```

@@ -3,6 +3,7 @@
 //! signature, then every claim. Each failure is the OAuth error Maskinporten answers.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use base64::Engine;
@@ -10,9 +11,22 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use rustls_pki_types::{CertificateDer, UnixTime};
 use serde_json::{Map, Value};
 
+use crate::authorization_details;
+
 /// The claims Maskinporten accepts in a grant; anything else is refused.
-pub(crate) const ALLOWED_CLAIMS: &[&str] =
-    &["aud", "iss", "scope", "iat", "exp", "jti", "resource", "pid", "consumer_org", "iss_onbehalfof"];
+pub(crate) const ALLOWED_CLAIMS: &[&str] = &[
+    "aud",
+    "iss",
+    "scope",
+    "iat",
+    "exp",
+    "jti",
+    "resource",
+    "pid",
+    "consumer_org",
+    "iss_onbehalfof",
+    "authorization_details",
+];
 /// The JOSE header parameters the mock accepts.
 const ALLOWED_HEADER: &[&str] = &["alg", "x5c", "kid", "typ"];
 /// How far `iat` may be from the mock's clock.
@@ -51,7 +65,8 @@ const MP_120: &str =
 const MP_123: &str = "MP-123 Invalid JWT header x5c";
 const MP_124: &str = "MP-124 Invalid JWT signature";
 
-/// What the mock trusts: its CA and intermediate, and the one registered key.
+/// What the mock trusts: its CA and intermediate, the one registered key, and the
+/// certificates registered for the client.
 #[derive(Clone, Debug)]
 pub(crate) struct Trust {
     pub ca_der: Vec<u8>,
@@ -59,6 +74,9 @@ pub(crate) struct Trust {
     pub kid: String,
     /// The registered key: an RSAPublicKey (PKCS#1) DER.
     pub kid_public_key: Vec<u8>,
+    /// Certificates (DER) registered for the client: a leaf without a Norwegian orgnr (an EU
+    /// eSeal) is accepted only when it is one of these, since there is no orgnr to compare.
+    pub registered_certs: Vec<Vec<u8>>,
 }
 
 /// What a grant is checked against.
@@ -80,6 +98,8 @@ pub(crate) struct Accepted {
     pub pid: Option<String>,
     pub consumer_org: Option<String>,
     pub iss_onbehalfof: Option<String>,
+    /// The `authorization_details` claim as sent (RFC 9396), when it was.
+    pub authorization_details: Option<Value>,
     pub jti: Option<String>,
     pub exp: i64,
 }
@@ -174,9 +194,12 @@ pub(crate) fn check(assertion: &str, policy: &Policy<'_>, decoded: &mut Decoded)
             (policy.trust.kid_public_key.clone(), None)
         }
         (Some((leaf, rest)), None) => {
-            verify_chain(&leaf, &rest, policy.trust)?;
+            verify_chain(&leaf, &rest, policy.trust, policy.now)?;
             let (key, orgnr) = leaf_key_and_orgnr(&leaf).ok_or_else(|| invalid_grant(MP_120))?;
-            (key, Some(orgnr))
+            // A certificate without an orgnr (an EU eSeal) is the client's only when it is
+            // registered for it; then, as with a registered key, there is nothing to compare.
+            let registered = orgnr.is_none() && policy.trust.registered_certs.contains(&leaf);
+            (key, if registered { None } else { Some(orgnr) })
         }
     };
 
@@ -205,8 +228,9 @@ fn parse_x5c(v: &Value) -> Result<(Vec<u8>, Vec<Vec<u8>>), MpError> {
 }
 
 /// The leaf (first) must chain to the mock CA through `x5c[1..]`, or through the mock's own
-/// intermediate when only the leaf is sent, be valid now and allow client authentication.
-fn verify_chain(leaf: &[u8], rest: &[Vec<u8>], trust: &Trust) -> Result<(), MpError> {
+/// intermediate when only the leaf is sent, be valid at `now` (the mock's clock, seconds since
+/// the epoch) and allow client authentication.
+fn verify_chain(leaf: &[u8], rest: &[Vec<u8>], trust: &Trust, now: i64) -> Result<(), MpError> {
     let ca = CertificateDer::from(trust.ca_der.as_slice());
     let anchor = webpki::anchor_from_trusted_cert(&ca).map_err(|_| invalid_grant(MP_120))?;
     let leaf = CertificateDer::from(leaf);
@@ -223,7 +247,8 @@ fn verify_chain(leaf: &[u8], rest: &[Vec<u8>], trust: &Trust) -> Result<(), MpEr
         webpki::aws_lc_rs::ECDSA_P256_SHA256,
         webpki::aws_lc_rs::ECDSA_P384_SHA384,
     ];
-    ee.verify_for_usage(algs, &[anchor], &intermediates, UnixTime::now(), webpki::KeyUsage::client_auth(), None, None)
+    let at = UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(now).unwrap_or(0)));
+    ee.verify_for_usage(algs, &[anchor], &intermediates, at, webpki::KeyUsage::client_auth(), None, None)
         .map(|_| ())
         .map_err(|e| invalid_grant(format!("{MP_120} ({e:?})")))
 }
@@ -288,7 +313,8 @@ fn check_claims(
     if claims.get("iss").and_then(Value::as_str) != Some(policy.issuer) {
         return Err(invalid_client(format!("{MP_100} Client not found")));
     }
-    // With x5c the certificate's orgnr must be the client's; a registered key is the client's own.
+    // With x5c the certificate's orgnr must be the client's; a registered key or a registered
+    // certificate (an eSeal without orgnr) is the client's own.
     if let Some(found) = cert_orgnr
         && found != Some(policy.client_orgnr)
     {
@@ -354,12 +380,14 @@ fn check_claims(
             "Invalid assertion. Claims 'consumer_org' and 'iss_onbehalfof' cannot be used together",
         ));
     }
+    let authorization_details = claims.get("authorization_details").map(authorization_details::check).transpose()?;
     Ok(Accepted {
         scopes,
         resource,
         pid: pid.map(str::to_string),
         consumer_org: consumer_org.map(str::to_string),
         iss_onbehalfof: iss_onbehalfof.map(str::to_string),
+        authorization_details,
         jti,
         exp,
     })

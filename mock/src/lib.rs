@@ -4,7 +4,9 @@
 //! The mock is a real HTTP(S) server on 127.0.0.1. Its Maskinporten side (`POST /token`)
 //! verifies JWT grants the way Maskinporten does — signature, `x5c` chain against the mock CA
 //! or a registered `kid`, `aud` (trailing slash included), `iss`, orgnr, lifetime, `jti`
-//! replay, scopes, unknown claims — and answers Maskinporten's OAuth errors. Its Fiks side
+//! replay, scopes, unknown claims, `authorization_details` — and answers Maskinporten's OAuth
+//! errors, on a clock that can run ahead of or behind the wall clock
+//! ([`MockServer::set_clock_offset`]; every answer's `Date` header shows it). Its Fiks side
 //! (under `/fiks`) checks the bearer token and the `IntegrasjonId`/`IntegrasjonPassord`
 //! headers and answers errors in Fiks' JSON format. A second port stands in for SvarUt's host:
 //! the same Fiks API under `/svarut` and nothing else. Both accept many integrasjoner (the
@@ -34,6 +36,7 @@
 
 #![warn(missing_docs)]
 
+mod authorization_details;
 mod body;
 mod client_settings;
 mod control;
@@ -44,6 +47,7 @@ mod fiks_api;
 mod fiks_auth;
 mod grant_check;
 mod integrasjoner;
+mod jwk;
 mod maskinporten;
 mod multipart_echo;
 mod options;
@@ -65,5 +69,8 @@ pub use integrasjoner::{CONFIG_INTEGRASJONER, mock_integrasjon};
 pub use options::{
     DEFAULT_INTEGRASJON_ID, DEFAULT_INTEGRASJON_PASSORD, DEFAULT_ISSUER, DEFAULT_PERSON_TOKEN, MockOptions,
 };
-pub use pki::{DEFAULT_KID, DEFAULT_ORGNR, DEFAULT_PASSWORD, LeafOptions, Pki, PkiError, PkiFiles, PkiOptions};
+pub use pki::{
+    DEFAULT_KID, DEFAULT_ORGNR, DEFAULT_PASSWORD, ESEAL_ORGANIZATION_IDENTIFIER, LeafOptions, Pki, PkiError, PkiFiles,
+    PkiOptions,
+};
 pub use server::MockServer;

@@ -17,8 +17,8 @@ use fiks_integrasjon_mock::{FaultSpec, FaultTarget, MockOptions, MockServer, Pki
 /// Prints one line of JSON (URLs, ids, secrets, file paths) on stdout once it is ready.
 /// A second port stands in for SvarUt (the Fiks API under /svarut, `svarut_base_url`).
 /// Control endpoints for tests: POST /_mock/faults, /_mock/token-lifetime, /_mock/token-delay,
-/// /_mock/integrasjoner, /_mock/person-tokens, /_mock/reset, /_mock/revoke-tokens;
-/// GET /_mock/counters.
+/// /_mock/clock, /_mock/metadata, /_mock/integrasjoner, /_mock/person-tokens, /_mock/reset,
+/// /_mock/revoke-tokens; GET /_mock/counters, /_mock/clock, /_mock/metadata.
 #[derive(Debug, Parser)]
 #[command(name = "fiks-integrasjon-mock", version)]
 struct Args {
@@ -44,11 +44,15 @@ struct Args {
     /// Delay every token answer (injected faults excepted).
     #[arg(long, value_name = "MS")]
     token_delay_ms: Option<u64>,
-    /// Inject a fault: TARGET:MODE[*N] with TARGET token|fiks and MODE 5xx, 429, 429:SECS,
+    /// Inject a fault: TARGET:MODE[*N] with TARGET token|fiks|metadata and MODE 5xx, 429, 429:SECS,
     /// delay:Ns, delay:Nms, garbage, html502, drop or none. *N repeats it for the next N
     /// requests (default 1); a bare * applies it to every request. Repeatable.
     #[arg(long = "fault", value_name = "TARGET:MODE")]
     faults: Vec<FaultSpec>,
+    /// Run the mock's clock SECS seconds ahead of the wall clock (negative: behind): grants are
+    /// checked against it and every answer's Date header shows it.
+    #[arg(long, value_name = "SECS", default_value_t = 0, allow_negative_numbers = true)]
+    clock_offset: i64,
     /// Keep the PKI in FILE: load it when the file exists, else generate one and save it there
     /// (restarts keep the same certificates, and test suites skip the key generation).
     #[arg(long, value_name = "FILE")]
@@ -101,6 +105,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         svarut_port: args.svarut_port,
         extra_integrasjoner: args.extra_integrasjoner,
         tls: args.tls,
+        clock_offset_secs: args.clock_offset,
         pki: Some(pki),
         ..MockOptions::default()
     };

@@ -1,5 +1,6 @@
-//! The Maskinporten side: `POST /token` (JWT bearer grant → opaque access token) and the
-//! authorization server metadata. Errors are Maskinporten's OAuth JSON.
+//! The Maskinporten side: `POST /token` (JWT bearer grant → opaque access token; also at the
+//! token path the metadata names, when changed) and the authorization server metadata. Errors
+//! are Maskinporten's OAuth JSON.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -12,7 +13,7 @@ use serde_json::json;
 use crate::counters::Rejection;
 use crate::grant_check::{self, Accepted, Decoded, MpError, Policy};
 use crate::respond::{Resp, header, json, media_type, read_body};
-use crate::state::{Shared, lock, unix_now};
+use crate::state::{Shared, lock};
 use crate::tokens::{IssuedToken, TokenStore};
 
 /// The only grant type Maskinporten's token endpoint takes.
@@ -34,7 +35,14 @@ fn reject(shared: &Shared, e: MpError) -> Resp {
     oauth_error(e.status, e.error, &e.description)
 }
 
-/// `GET /.well-known/oauth-authorization-server` (RFC 8414), issuer = the audience.
+/// The path of the authorization server metadata (RFC 8414).
+pub(crate) const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
+/// The token endpoint's path; always served, whatever the metadata names.
+pub(crate) const TOKEN_PATH: &str = "/token";
+
+/// `GET /.well-known/oauth-authorization-server` (RFC 8414): issuer = the audience, and
+/// `token_endpoint` = the base URL + the metadata's token path (`/token` unless changed with
+/// [`crate::MockServer::set_metadata_token_path`]).
 pub(crate) fn metadata(shared: &Shared, method: &Method) -> Resp {
     if method != Method::GET && method != Method::HEAD {
         return header(oauth_error(405, "invalid_request", "Method not allowed. Use GET"), "allow", "GET");
@@ -43,7 +51,7 @@ pub(crate) fn metadata(shared: &Shared, method: &Method) -> Resp {
         200,
         &json!({
             "issuer": shared.audience(),
-            "token_endpoint": format!("{}/token", shared.base_url),
+            "token_endpoint": format!("{}{}", shared.base_url, shared.metadata_token_path()),
             "grant_types_supported": [JWT_BEARER],
             "token_endpoint_auth_methods_supported": ["private_key_jwt"],
             "token_endpoint_auth_signing_alg_values_supported": ["RS256", "RS384", "RS512"],
@@ -71,7 +79,7 @@ pub(crate) async fn token(shared: &Shared, req: Request<Incoming>) -> Resp {
 /// Checks the HTTP request and the grant in it; `Err` is the refusal to send.
 async fn check_request(shared: &Shared, req: Request<Incoming>) -> Result<Accepted, Box<Resp>> {
     let refuse = |e: MpError| Err(Box::new(reject(shared, e)));
-    let now = unix_now();
+    let now = shared.now();
     if req.method() != Method::POST {
         let mut e = MpError::new("invalid_request", "Method not allowed. Use POST");
         e.status = 405;
@@ -162,6 +170,7 @@ fn issue(shared: &Shared, accepted: Accepted) -> Resp {
             pid: accepted.pid,
             consumer_org: accepted.consumer_org,
             iss_onbehalfof: accepted.iss_onbehalfof,
+            authorization_details: accepted.authorization_details,
         },
     );
     lock(&shared.counters).tokens_issued += 1;

@@ -20,6 +20,7 @@ pub const DEFAULT_PERSON_TOKEN: &str = "mock-person-token-7f3c9a2e5b8d4e1fa6c0b9
 /// assert_eq!(opts.issuer, "fiks-mock-client");
 /// assert_eq!(opts.allowed_scopes, ["ks:fiks", "ks:fiks:test", "difitest:test2"]);
 /// assert_eq!(opts.extra_integrasjoner, 100);
+/// assert_eq!(opts.clock_offset_secs, 0);
 /// ```
 #[derive(Clone)]
 pub struct MockOptions {
@@ -53,6 +54,12 @@ pub struct MockOptions {
     /// registered at run time ([`crate::MockServer::register_person_token`],
     /// `POST /_mock/person-tokens`).
     pub person_tokens: Vec<String>,
+    /// Seconds the mock's clock is ahead of the wall clock (negative: behind); default 0. Grants
+    /// are checked against the mock's clock (`iat`, `exp`, the certificate's validity) and every
+    /// answer's `Date` header shows it, as a Maskinporten whose clock differs from the client's
+    /// would. Change it later with [`crate::MockServer::set_clock_offset`] or
+    /// `POST /_mock/clock`.
+    pub clock_offset_secs: i64,
     /// The PKI to trust; `None` generates one.
     pub pki: Option<Pki>,
 }
@@ -72,6 +79,7 @@ impl Default for MockOptions {
             tls: false,
             person_token: DEFAULT_PERSON_TOKEN.to_string(),
             person_tokens: Vec::new(),
+            clock_offset_secs: 0,
             pki: None,
         }
     }
@@ -92,6 +100,7 @@ impl fmt::Debug for MockOptions {
             .field("tls", &self.tls)
             .field("person_token", &"<redacted>")
             .field("person_tokens", &format_args!("<{} redacted>", self.person_tokens.len()))
+            .field("clock_offset_secs", &self.clock_offset_secs)
             .field("pki", &self.pki)
             .finish()
     }

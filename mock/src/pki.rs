@@ -1,5 +1,6 @@
-//! The mock's own test PKI: a root CA, an intermediate CA and a leaf "virksomhetssertifikat"
-//! with an organisation number, written as PKCS#12 (modern and legacy) and PEM files.
+//! The mock's own test PKI: a root CA, an intermediate CA, a leaf "virksomhetssertifikat"
+//! with an organisation number and a second leaf without one (a Swedish EU eSeal, registered
+//! at the mock), written as PKCS#12 (modern and legacy), PEM and JWK files.
 //!
 //! Everything is generated on the fly with RSA-2048 keys; nothing here is a real certificate.
 
@@ -30,6 +31,18 @@ pub const DEFAULT_ORGNR: &str = "910000001";
 pub const DEFAULT_PASSWORD: &str = "mock-passord";
 /// The key id under which the leaf's public key is registered at the mock.
 pub const DEFAULT_KID: &str = "mock-kid-1";
+/// The `organizationIdentifier` of the PKI's eSeal certificate (see [`Pki::eseal_der`]): a
+/// Swedish VAT number, no Norwegian orgnr.
+///
+/// ```
+/// assert!(fiks_integrasjon_mock::ESEAL_ORGANIZATION_IDENTIFIER.starts_with("VATSE-"));
+/// ```
+pub const ESEAL_ORGANIZATION_IDENTIFIER: &str = "VATSE-556677889901";
+/// How long from its writing the key in `key.jwk.json` is valid (its `exp`): a year, as a key
+/// registered at Maskinporten's self-service API.
+const JWK_LIFETIME: Duration = Duration::from_secs(365 * 86_400);
+/// How long from its writing the key in `key-expiring.jwk.json` is valid: 10 days.
+const JWK_EXPIRING_LIFETIME: Duration = Duration::from_secs(10 * 86_400);
 
 /// OID 2.5.4.5, the X.520 `serialNumber` attribute where Buypass puts the orgnr.
 const OID_SERIAL_NUMBER: &[u64] = &[2, 5, 4, 5];
@@ -38,8 +51,10 @@ const OID_ORGANIZATION_IDENTIFIER: &[u64] = &[2, 5, 4, 97];
 /// Key derivation iterations for the PKCS#12 files and the encrypted key (OpenSSL's default).
 const KDF_ITERATIONS: u32 = 2048;
 const DAY: Duration = Duration::from_secs(86_400);
-/// The `format` field of a saved PKI bundle.
-const BUNDLE_FORMAT: &str = "fiks-integrasjon-mock-pki/1";
+/// The `format` field of a saved PKI bundle (`/2` added the eSeal certificate and its key).
+const BUNDLE_FORMAT: &str = "fiks-integrasjon-mock-pki/2";
+/// The bundle format before the eSeal; [`Pki::load`] still reads it (and makes a new eSeal).
+const BUNDLE_FORMAT_V1: &str = "fiks-integrasjon-mock-pki/1";
 
 /// Something went wrong while generating or encoding the test PKI.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +127,9 @@ pub struct LeafOptions {
     /// Issue the certificate for a different key than the one written to the key files
     /// (a key/certificate mismatch).
     pub other_key: bool,
+    /// Put no orgnr in the subject at all (neither `serialNumber` nor `organizationIdentifier`):
+    /// a certificate the mock has not registered, so its grants are refused (MP-122).
+    pub without_orgnr: bool,
 }
 
 /// Paths of the files written by [`Pki::write_to`].
@@ -140,9 +158,26 @@ pub struct PkiFiles {
     /// `virksomhet-expired.p12`: like `virksomhet.p12` (same key and password), but the
     /// certificate's validity ended a day ago — for testing how a client reports it.
     pub p12_expired: PathBuf,
+    /// `key.jwk.json`: the private key as a JWK (RFC 7517/7518: `kty`, `kid` = [`Pki::kid`],
+    /// `alg` `RS256`, `use` `sig`, `n`, `e`, `d`, `p`, `q`, `dp`, `dq`, `qi`) with `exp` one year
+    /// after the file was written, as Maskinporten's self-service keys have.
+    pub key_jwk: PathBuf,
+    /// `key-expiring.jwk.json`: the same JWK with `exp` 10 days after the file was written (a
+    /// key near its end).
+    pub key_jwk_expiring: PathBuf,
+    /// `eseal.p12`: the eSeal certificate without an orgnr (see [`Pki::eseal_der`]), its own key
+    /// and the intermediate, as PKCS#12 in the format of `virksomhet.p12`, same password.
+    pub eseal_p12: PathBuf,
+    /// `eseal-chain.pem`: the eSeal certificate then the intermediate.
+    pub eseal_chain_pem: PathBuf,
+    /// `eseal-key.pem`: the eSeal's private key, PKCS#8 (`PRIVATE KEY`).
+    pub eseal_key_pem: PathBuf,
 }
 
-/// A generated test PKI: root CA → intermediate CA → leaf with an orgnr, plus its private key.
+/// A generated test PKI: root CA → intermediate CA → leaf with an orgnr, plus its private key;
+/// and a second leaf under the same intermediate, an EU eSeal without a Norwegian orgnr
+/// (`C=SE, O=Mock Sigill AB, CN=Mock Sigill AB, organizationIdentifier=VATSE-556677889901`)
+/// with a key of its own, which the mock registers for its client.
 ///
 /// Cloning is cheap (the material is shared).
 ///
@@ -162,11 +197,20 @@ struct Authority {
     key_der: Vec<u8>,
 }
 
+/// The eSeal leaf: its certificate and key (PKCS#8), both DER, and its PKCS#12 once encoded.
+struct Eseal {
+    cert_der: Vec<u8>,
+    key_der: Vec<u8>,
+    p12: OnceLock<Result<Vec<u8>, PkiError>>,
+}
+
 struct Inner {
     options: PkiOptions,
     orgnr: String,
     ca: Arc<Authority>,
     intermediate: Arc<Authority>,
+    /// The eSeal leaf (shared by every leaf variant).
+    eseal: Arc<Eseal>,
     /// DER of the leaf certificate.
     leaf_der: Vec<u8>,
     /// Whether the leaf is self-signed (then the chain is the leaf alone).
@@ -248,6 +292,34 @@ fn issuer_of(a: &Authority) -> Result<Issuer<'static, KeyPair>, PkiError> {
         .map_err(|e| PkiError::new("reading a CA certificate", e))
 }
 
+/// A new eSeal leaf issued by `intermediate`: `C=SE, O=Mock Sigill AB, CN=Mock Sigill AB,
+/// organizationIdentifier=VATSE-556677889901` (no orgnr), client authentication, its own key.
+fn eseal(intermediate: &Authority) -> Result<Eseal, PkiError> {
+    let now = SystemTime::now();
+    let mut p = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CountryName, printable("SE")?);
+    dn.push(DnType::OrganizationName, "Mock Sigill AB");
+    dn.push(DnType::CommonName, "Mock Sigill AB");
+    dn.push(DnType::CustomDnType(OID_ORGANIZATION_IDENTIFIER.to_vec()), printable(ESEAL_ORGANIZATION_IDENTIFIER)?);
+    p.distinguished_name = dn;
+    p.is_ca = IsCa::NoCa;
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    p.not_before = to_time(now - DAY);
+    p.not_after = to_time(now + 365 * DAY);
+    p.serial_number = Some(random_serial()?);
+    p.use_authority_key_identifier_extension = true;
+    let key = rsa_key()?;
+    let cert = p.signed_by(&key, &issuer_of(intermediate)?).map_err(|e| PkiError::new("eSeal certificate", e))?;
+    Ok(Eseal { cert_der: cert.der().to_vec(), key_der: key.serialize_der(), p12: OnceLock::new() })
+}
+
+/// Seconds since the epoch of `t` (0 before the epoch).
+fn unix_secs(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH).map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)).unwrap_or(0)
+}
+
 impl Pki {
     /// Generates a PKI with the default orgnr `910000001` and password `mock-passord`.
     ///
@@ -268,12 +340,14 @@ impl Pki {
             int_params.signed_by(&int_key, &issuer_of(&ca)?).map_err(|e| PkiError::new("intermediate CA", e))?;
         let intermediate = Authority { cert_der: int_cert.der().to_vec(), key_der: int_key.serialize_der() };
         let leaf_key = rsa_key()?;
+        let eseal = eseal(&intermediate)?;
         let orgnr = options.orgnr.clone();
         Self::assemble(
             options,
             orgnr,
             Arc::new(ca),
             Arc::new(intermediate),
+            Arc::new(eseal),
             leaf_key.serialize_der(),
             &LeafOptions::default(),
         )
@@ -284,6 +358,7 @@ impl Pki {
         orgnr: String,
         ca: Arc<Authority>,
         intermediate: Arc<Authority>,
+        eseal: Arc<Eseal>,
         key_der: Vec<u8>,
         leaf: &LeafOptions,
     ) -> Result<Pki, PkiError> {
@@ -293,7 +368,9 @@ impl Pki {
         dn.push(DnType::CountryName, printable("NO")?);
         dn.push(DnType::OrganizationName, "FIKS MOCK KOMMUNE");
         dn.push(DnType::CommonName, "Fiks Mock Kommune");
-        if leaf.use_organization_identifier {
+        if leaf.without_orgnr {
+            // Neither attribute: no orgnr to compare.
+        } else if leaf.use_organization_identifier {
             dn.push(DnType::CustomDnType(OID_ORGANIZATION_IDENTIFIER.to_vec()), printable(&format!("NTRNO-{orgnr}"))?);
         } else {
             dn.push(DnType::CustomDnType(OID_SERIAL_NUMBER.to_vec()), printable(&orgnr)?);
@@ -323,6 +400,7 @@ impl Pki {
                 orgnr,
                 ca,
                 intermediate,
+                eseal,
                 leaf_der,
                 self_signed: leaf.self_signed,
                 key_der,
@@ -356,6 +434,7 @@ impl Pki {
             orgnr,
             self.inner.ca.clone(),
             self.inner.intermediate.clone(),
+            self.inner.eseal.clone(),
             self.inner.key_der.clone(),
             &options,
         )
@@ -380,18 +459,21 @@ impl Pki {
             "intermediate_key": b64(&i.intermediate.key_der),
             "leaf_cert": b64(&i.leaf_der),
             "key": b64(&i.key_der),
+            "eseal_cert": b64(&i.eseal.cert_der),
+            "eseal_key": b64(&i.eseal.key_der),
         });
         write_secret(path, bundle.to_string().as_bytes())
     }
 
-    /// The PKI saved at `path` if it is younger than `max_age`, else a new one saved there
-    /// (under a temporary name, then renamed, so parallel processes never read half a file).
-    /// Test suites use it to pay for RSA key generation once rather than once per process.
+    /// The PKI saved at `path` if it is younger than `max_age` (and in the current bundle
+    /// format), else a new one saved there (under a temporary name, then renamed, so parallel
+    /// processes never read half a file). Test suites use it to pay for RSA key generation once
+    /// rather than once per process.
     pub fn load_or_generate(path: &Path, max_age: Duration) -> Result<Pki, PkiError> {
         let fresh = std::fs::metadata(path)
             .and_then(|m| m.modified())
             .is_ok_and(|t| t.elapsed().is_ok_and(|age| age < max_age));
-        if fresh && let Ok(p) = Pki::load(path) {
+        if fresh && let Ok(p) = Pki::load_bundle(path, false) {
             return Ok(p);
         }
         let p = Pki::generate()?;
@@ -402,14 +484,21 @@ impl Pki {
         Ok(p)
     }
 
-    /// Loads a PKI written by [`Pki::save`].
+    /// Loads a PKI written by [`Pki::save`]. A bundle saved before the eSeal existed
+    /// (`fiks-integrasjon-mock-pki/1`) still loads, with a newly generated eSeal.
     pub fn load(path: &Path) -> io::Result<Pki> {
+        Pki::load_bundle(path, true)
+    }
+
+    /// [`Pki::load`]; `accept_v1` lets a bundle without the eSeal load (making a new one).
+    fn load_bundle(path: &Path, accept_v1: bool) -> io::Result<Pki> {
         let text = std::fs::read_to_string(path)?;
         let bad = |what: &str| {
             io::Error::new(io::ErrorKind::InvalidData, format!("mock PKI bundle {}: {what}", path.display()))
         };
         let v: serde_json::Value = serde_json::from_str(&text).map_err(|_| bad("not JSON"))?;
-        if v["format"] != BUNDLE_FORMAT {
+        let v1 = v["format"] == BUNDLE_FORMAT_V1;
+        if v["format"] != BUNDLE_FORMAT && !(accept_v1 && v1) {
             return Err(bad("unknown format"));
         }
         let text_of = |k: &str| v[k].as_str().map(str::to_string).ok_or_else(|| bad(&format!("'{k}' missing")));
@@ -424,6 +513,13 @@ impl Pki {
         key_from_der(&key_der)?;
         key_from_der(&ca.key_der)?;
         key_from_der(&intermediate.key_der)?;
+        let eseal = if v1 {
+            eseal(&intermediate)?
+        } else {
+            let e = Eseal { cert_der: der_of("eseal_cert")?, key_der: der_of("eseal_key")?, p12: OnceLock::new() };
+            key_from_der(&e.key_der)?;
+            e
+        };
         Ok(Pki {
             inner: Arc::new(Inner {
                 options: PkiOptions {
@@ -434,6 +530,7 @@ impl Pki {
                 orgnr: text_of("orgnr")?,
                 ca: Arc::new(ca),
                 intermediate: Arc::new(intermediate),
+                eseal: Arc::new(eseal),
                 leaf_der: der_of("leaf_cert")?,
                 self_signed: v["self_signed"].as_bool().unwrap_or(false),
                 key_der,
@@ -573,6 +670,70 @@ impl Pki {
         self.try_p12(true).unwrap_or_default()
     }
 
+    /// The private key as a JWK (RFC 7517/7518) with `exp` = `exp_unix_secs`: `kty` `RSA`,
+    /// `kid` = [`Pki::kid`], `alg` `RS256`, `use` `sig`, and `n`, `e`, `d`, `p`, `q`, `dp`, `dq`,
+    /// `qi` as base64url without padding (big-endian, no leading zero bytes). What
+    /// `key.jwk.json` holds.
+    ///
+    /// ```no_run
+    /// let pki = fiks_integrasjon_mock::Pki::generate()?;
+    /// let jwk = pki.key_jwk(1_900_000_000)?;
+    /// assert_eq!((jwk["kty"].as_str(), jwk["kid"].as_str()), (Some("RSA"), Some(pki.kid())));
+    /// assert_eq!(jwk["exp"], 1_900_000_000);
+    /// # Ok::<(), fiks_integrasjon_mock::PkiError>(())
+    /// ```
+    pub fn key_jwk(&self, exp_unix_secs: i64) -> Result<serde_json::Value, PkiError> {
+        let info = pkcs8::PrivateKeyInfoRef::try_from(self.inner.key_der.as_slice())
+            .map_err(|e| PkiError::new("PKCS#8 key", e))?;
+        crate::jwk::rsa_private_jwk(info.private_key.as_bytes(), self.kid(), exp_unix_secs)
+            .map_err(|e| PkiError::new("JWK", e))
+    }
+
+    /// The eSeal certificate, DER: a leaf from the same intermediate without a Norwegian orgnr
+    /// (`C=SE, O=Mock Sigill AB, CN=Mock Sigill AB`,
+    /// `organizationIdentifier=`[`ESEAL_ORGANIZATION_IDENTIFIER`]), for client authentication,
+    /// with its own RSA-2048 key. The mock registers it for its client, so grants with it in
+    /// `x5c` are accepted although there is no orgnr to compare. Leaf variants share it.
+    pub fn eseal_der(&self) -> &[u8] {
+        &self.inner.eseal.cert_der
+    }
+
+    /// The eSeal's private key, PKCS#8 DER.
+    pub fn eseal_key_pkcs8_der(&self) -> &[u8] {
+        &self.inner.eseal.key_der
+    }
+
+    /// The eSeal's `x5c`: the eSeal certificate, then the intermediate, each DER.
+    pub fn eseal_chain_der(&self) -> Vec<&[u8]> {
+        vec![self.eseal_der(), self.intermediate_der()]
+    }
+
+    /// The eSeal certificate then the intermediate, PEM.
+    pub fn eseal_chain_pem(&self) -> String {
+        self.eseal_chain_der().into_iter().map(cert_pem).collect()
+    }
+
+    /// The eSeal's private key, unencrypted PKCS#8 PEM (`PRIVATE KEY`).
+    pub fn eseal_key_pem(&self) -> String {
+        pem("PRIVATE KEY", self.eseal_key_pkcs8_der())
+    }
+
+    fn try_eseal_p12(&self) -> Result<Vec<u8>, PkiError> {
+        let e = &self.inner.eseal;
+        let chain: Vec<Vec<u8>> = self.eseal_chain_der().into_iter().map(<[u8]>::to_vec).collect();
+        let (encryption, mac) = (EncryptionAlgorithm::PbeWithHmacSha256AndAes256, MacAlgorithm::HmacSha256);
+        e.p12.get_or_init(|| p12(&e.key_der, &chain, self.password(), encryption, mac)).clone()
+    }
+
+    /// The eSeal as PKCS#12 in the format of [`Pki::p12_modern`] (same password): its key, the
+    /// eSeal certificate and the intermediate.
+    ///
+    /// Encoded on first use. Empty only if encoding fails, which [`Pki::write_to`] reports as
+    /// an error instead.
+    pub fn eseal_p12(&self) -> Vec<u8> {
+        self.try_eseal_p12().unwrap_or_default()
+    }
+
     /// Writes every file of the bundle into `dir` (created if missing); private keys get mode
     /// 0600 on Unix.
     pub fn write_to(&self, dir: &Path) -> io::Result<PkiFiles> {
@@ -591,6 +752,11 @@ impl Pki {
             key_encrypted_pem: dir.join("key-encrypted.pem"),
             ca_pem: dir.join("ca.pem"),
             p12_expired: dir.join("virksomhet-expired.p12"),
+            key_jwk: dir.join("key.jwk.json"),
+            key_jwk_expiring: dir.join("key-expiring.jwk.json"),
+            eseal_p12: dir.join("eseal.p12"),
+            eseal_chain_pem: dir.join("eseal-chain.pem"),
+            eseal_key_pem: dir.join("eseal-key.pem"),
         };
         write_secret(&files.p12, &self.try_p12(false)?)?;
         write_secret(&files.p12_legacy, &self.try_p12(true)?)?;
@@ -610,6 +776,14 @@ impl Pki {
             })
             .map_err(io::Error::other)?;
         write_secret(&files.p12_expired, &expired.try_p12(false)?)?;
+        for (path, lifetime) in [(&files.key_jwk, JWK_LIFETIME), (&files.key_jwk_expiring, JWK_EXPIRING_LIFETIME)] {
+            let jwk = self.key_jwk(unix_secs(now + lifetime))?;
+            let text = serde_json::to_string_pretty(&jwk).map_err(io::Error::other)?;
+            write_secret(path, format!("{text}\n").as_bytes())?;
+        }
+        write_secret(&files.eseal_p12, &self.try_eseal_p12()?)?;
+        std::fs::write(&files.eseal_chain_pem, self.eseal_chain_pem())?;
+        write_secret(&files.eseal_key_pem, self.eseal_key_pem().as_bytes())?;
         Ok(files)
     }
 

@@ -53,6 +53,8 @@ pub(crate) async fn dispatch(
         Site::Svarut if service::SVARUT.serves(&path) => fiks(shared, service::SVARUT, req, stall).await,
         Site::Svarut => Ok(not_found()),
     };
+    // The mock's clock, not hyper's: hyper leaves a `Date` the answer already has alone.
+    let answer = answer.map(|r| header(r, "date", &httpdate::fmt_http_date(shared.system_now())));
     match &answer {
         Ok(r) => tracing::debug!(%method, %path, status = r.status().as_u16(), "answered"),
         Err(e) => tracing::debug!(%method, %path, "{e}"),
@@ -62,7 +64,7 @@ pub(crate) async fn dispatch(
 
 async fn route(shared: &Shared, req: Request<Incoming>, stall: &HeadStall) -> Result<Resp, DroppedOnPurpose> {
     let path = req.uri().path();
-    if path == "/token" {
+    if shared.is_token_path(path) {
         lock(&shared.counters).token_requests += 1;
         return match apply_fault(shared, FaultTarget::Token, path, stall).await? {
             Applied::Answer(r) => Ok(r),
@@ -73,8 +75,13 @@ async fn route(shared: &Shared, req: Request<Incoming>, stall: &HeadStall) -> Re
     if service::FIKS.serves(path) {
         return fiks(shared, service::FIKS, req, stall).await;
     }
-    if path == "/.well-known/oauth-authorization-server" {
-        return Ok(maskinporten::metadata(shared, req.method()));
+    if path == maskinporten::METADATA_PATH {
+        lock(&shared.counters).metadata_requests += 1;
+        return match apply_fault(shared, FaultTarget::Metadata, path, stall).await? {
+            Applied::Answer(r) => Ok(r),
+            Applied::Normal => Ok(maskinporten::metadata(shared, req.method())),
+            Applied::Reshape(how) => Ok(reshape(maskinporten::metadata(shared, req.method()), how).await),
+        };
     }
     if path.starts_with(control::PREFIX) {
         return Ok(control::handle(shared, req).await);
@@ -161,6 +168,7 @@ async fn apply_fault(
         match target {
             FaultTarget::Token => c.token_faults += 1,
             FaultTarget::Fiks => c.fiks_faults += 1,
+            FaultTarget::Metadata => c.metadata_faults += 1,
         }
     }
     let answer = match fault {
@@ -180,12 +188,13 @@ async fn apply_fault(
             let prefix: &'static [u8] = match target {
                 FaultTarget::Token => br#"{"access_token":""#,
                 FaultTarget::Fiks => br#"{"data":""#,
+                FaultTarget::Metadata => br#"{"issuer":""#,
             };
             with_shaped_body(200, "application/json", MockBody::endless(prefix, b'a'))
         }
         Fault::EndlessError => {
             let prefix: &'static [u8] = match target {
-                FaultTarget::Token => br#"{"error":"invalid_grant","error_description":""#,
+                FaultTarget::Token | FaultTarget::Metadata => br#"{"error":"invalid_grant","error_description":""#,
                 FaultTarget::Fiks => br#"{"status":400,"errorId":"00000000-0000-0000-0000-000000000000","message":""#,
             };
             with_shaped_body(400, "application/json", MockBody::endless(prefix, b'a'))
@@ -194,11 +203,10 @@ async fn apply_fault(
         Fault::WrongContentType => odd_token_answer("120", "text/html; charset=utf-8"),
         Fault::ExpiresIn(v) => odd_token_answer(&v, "application/json"),
         Fault::RetryAfterDate(secs) => {
-            let (now, by) = (std::time::SystemTime::now(), Duration::from_secs(secs.unsigned_abs()));
-            let at = if secs >= 0 { now.checked_add(by) } else { now.checked_sub(by) };
-            let at = at.unwrap_or(std::time::UNIX_EPOCH);
+            // From the mock's clock, as the `Date` header of the same answer.
+            let at = crate::state::shifted(shared.system_now(), secs);
             let r = match target {
-                FaultTarget::Token => {
+                FaultTarget::Token | FaultTarget::Metadata => {
                     maskinporten::oauth_error(503, "server_error", "Maskinporten is busy (injected fault)")
                 }
                 FaultTarget::Fiks => {
@@ -215,7 +223,7 @@ async fn apply_fault(
         Fault::Garbage => with_body(200, "application/json", GARBAGE),
         Fault::Html502 => with_body(502, "text/html", HTML_502),
         Fault::Status(code) => match target {
-            FaultTarget::Token => maskinporten::oauth_error(
+            FaultTarget::Token | FaultTarget::Metadata => maskinporten::oauth_error(
                 code,
                 "server_error",
                 &format!("Maskinporten could not handle the request (injected fault {code})"),
@@ -230,7 +238,7 @@ async fn apply_fault(
         },
         Fault::TooManyRequests { retry_after_secs } => {
             let r = match target {
-                FaultTarget::Token => maskinporten::oauth_error(
+                FaultTarget::Token | FaultTarget::Metadata => maskinporten::oauth_error(
                     429,
                     "temporarily_unavailable",
                     &format!("Too many requests. Retry after {retry_after_secs} seconds"),

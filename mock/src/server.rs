@@ -29,8 +29,8 @@ use crate::integrasjoner::{CONFIG_INTEGRASJONER, mock_integrasjon};
 use crate::options::MockOptions;
 use crate::pki::{Pki, PkiFiles};
 use crate::router::{self, Site};
-use crate::service;
 use crate::state::{Shared, lock};
+use crate::{maskinporten, service};
 
 /// A running mock. Dropping it stops the server.
 ///
@@ -123,6 +123,7 @@ async fn bind(mut options: MockOptions) -> io::Result<Bound> {
         intermediate_der: pki.intermediate_der().to_vec(),
         kid: pki.kid().to_string(),
         kid_public_key: registered_key(&pki)?,
+        registered_certs: vec![pki.eseal_der().to_vec()],
     };
     let client_orgnr = options.client_orgnr.clone().unwrap_or_else(|| pki.orgnr().to_string());
     options.client_orgnr = Some(client_orgnr.clone());
@@ -297,7 +298,68 @@ impl MockServer {
 
     /// The authorization server metadata URL (`/.well-known/oauth-authorization-server`).
     pub fn metadata_url(&self) -> String {
-        format!("{}/.well-known/oauth-authorization-server", self.shared.base_url)
+        format!("{}{}", self.shared.base_url, maskinporten::METADATA_PATH)
+    }
+
+    /// The path the metadata names as its `token_endpoint`: `/token` unless changed with
+    /// [`MockServer::set_metadata_token_path`].
+    pub fn metadata_token_path(&self) -> String {
+        self.shared.metadata_token_path()
+    }
+
+    /// Makes the metadata name `base_url + path` as its `token_endpoint` (what
+    /// `POST /_mock/metadata` with `{"token_path": "…"}` does), and serves that path as a token
+    /// endpoint too (the same checks, counted in [`Counters::token_requests`], faulted with
+    /// [`FaultTarget::Token`]); `/token` stays served. Until [`MockServer::reset`] (or `/token`
+    /// again).
+    ///
+    /// # Panics
+    /// When `path` cannot be a token path (see [`MockServer::try_set_metadata_token_path`],
+    /// which returns the reason instead).
+    ///
+    /// ```no_run
+    /// # let mock = fiks_integrasjon_mock::MockServer::start_blocking(Default::default()).unwrap();
+    /// mock.set_metadata_token_path("/discovered/token");
+    /// assert_eq!(mock.metadata_token_path(), "/discovered/token");
+    /// ```
+    #[track_caller]
+    pub fn set_metadata_token_path(&self, path: &str) {
+        if let Err(e) = self.try_set_metadata_token_path(path) {
+            panic!("set_metadata_token_path: {e}");
+        }
+    }
+
+    /// Like [`MockServer::set_metadata_token_path`], returning why `path` cannot be a token
+    /// path instead of panicking: not absolute, characters a URI path does not carry as they are
+    /// (a query, a fragment, spaces, non-ASCII), or a path another part of the mock serves (the
+    /// metadata, `/fiks…`, `/_mock/…`). A refused path changes nothing.
+    ///
+    /// ```no_run
+    /// # let mock = fiks_integrasjon_mock::MockServer::start_blocking(Default::default()).unwrap();
+    /// assert!(mock.try_set_metadata_token_path("/fiks/token").is_err());
+    /// assert_eq!(mock.try_set_metadata_token_path("/discovered/token"), Ok(()));
+    /// ```
+    pub fn try_set_metadata_token_path(&self, path: &str) -> Result<(), String> {
+        self.shared.set_metadata_token_path(path)
+    }
+
+    /// Seconds the mock's clock is ahead of the wall clock (negative: behind).
+    pub fn clock_offset(&self) -> i64 {
+        self.shared.clock_offset()
+    }
+
+    /// Moves the mock's clock to the wall clock + `secs` (what `POST /_mock/clock` with
+    /// `{"offset_seconds": N}` does), until [`MockServer::reset`]: grants are checked against it
+    /// (`iat`, `exp`, the certificate's validity), and every answer's `Date` header and
+    /// `Retry-After` date come from it. A client whose clock is off by `-secs` sees the same.
+    ///
+    /// ```no_run
+    /// # let mock = fiks_integrasjon_mock::MockServer::start_blocking(Default::default()).unwrap();
+    /// mock.set_clock_offset(-200); // the mock is 200 s behind: fresh grants are "after now"
+    /// assert_eq!(mock.clock_offset(), -200);
+    /// ```
+    pub fn set_clock_offset(&self, secs: i64) {
+        self.shared.set_clock_offset(secs);
     }
 
     /// The control endpoints' base, `base_url + "/_mock"`.
@@ -403,7 +465,9 @@ impl MockServer {
     }
 
     /// Everything a test harness needs to know, as the binary prints it: URLs, ids, secrets
-    /// and file paths (`config` is where the `fiks.toml` was written). `integrasjoner` lists
+    /// and file paths (`config` is where the `fiks.toml` was written; the [`PkiFiles`] under
+    /// their field names: `p12`, …, `key_jwk`, `key_jwk_expiring`, `eseal_p12`,
+    /// `eseal_chain_pem`, `eseal_key_pem`). `integrasjoner` lists
     /// the named integrasjoner of the `fiks.toml` (`name`, `integrasjon_id`,
     /// `integrasjon_passord`); `extra_integrasjoner` says how many of
     /// [`crate::mock_integrasjon`] are accepted.
@@ -440,6 +504,11 @@ impl MockServer {
             "key_encrypted_pem": p(&files.key_encrypted_pem),
             "ca_pem": p(&files.ca_pem),
             "p12_expired": p(&files.p12_expired),
+            "key_jwk": p(&files.key_jwk),
+            "key_jwk_expiring": p(&files.key_jwk_expiring),
+            "eseal_p12": p(&files.eseal_p12),
+            "eseal_chain_pem": p(&files.eseal_chain_pem),
+            "eseal_key_pem": p(&files.eseal_key_pem),
             "password": self.shared.pki.password(),
             "orgnr": self.shared.pki.orgnr(),
             "kid": self.shared.pki.kid(),
@@ -456,9 +525,10 @@ impl MockServer {
         *lock(&self.shared.counters) = Counters::default();
     }
 
-    /// Counters to zero, faults cleared, token lifetime and delay back to the options, and the
-    /// integrasjoner and person tokens back to the options' (those registered at run time are
-    /// forgotten): what `POST /_mock/reset` does. Issued access tokens stay valid.
+    /// Counters to zero, faults cleared, token lifetime and delay and the clock offset back to
+    /// the options, the metadata's token path back to `/token`, and the integrasjoner and person
+    /// tokens back to the options' (those registered at run time are forgotten): what
+    /// `POST /_mock/reset` does. Issued access tokens stay valid.
     pub fn reset(&self) {
         self.shared.reset_all();
     }

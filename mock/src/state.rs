@@ -1,6 +1,6 @@
 //! The state one running mock shares between its connections.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -8,6 +8,7 @@ use crate::counters::Counters;
 use crate::faults::{Fault, FaultBook, FaultTarget};
 use crate::grant_check::Trust;
 use crate::integrasjoner::{self, Integrasjoner};
+use crate::maskinporten::{METADATA_PATH, TOKEN_PATH};
 use crate::options::MockOptions;
 use crate::pki::Pki;
 use crate::tokens::{self, JtiLedger, PersonTokens, TokenStore};
@@ -22,11 +23,40 @@ pub(crate) fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
-/// Queued and cycling faults of both targets.
+/// `now` moved by `offset_secs` (either way), saturating at the epoch and far in the future.
+pub(crate) fn shifted(now: SystemTime, offset_secs: i64) -> SystemTime {
+    let by = Duration::from_secs(offset_secs.unsigned_abs());
+    let shifted = if offset_secs >= 0 { now.checked_add(by) } else { now.checked_sub(by) };
+    shifted.unwrap_or(if offset_secs >= 0 { now } else { UNIX_EPOCH })
+}
+
+/// Checks a path for [`crate::MockServer::set_metadata_token_path`]: absolute, only characters a
+/// URI path carries as they are (no query, no fragment), and none that another part of the mock
+/// serves.
+pub(crate) fn check_token_path(path: &str) -> Result<(), String> {
+    if !path.starts_with('/') || path.len() < 2 || path.len() > 512 {
+        return Err(format!("a token path starts with '/' and has 1 to 511 more characters, not '{path}'"));
+    }
+    let pchar = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&b);
+    if !path.bytes().all(pchar) {
+        return Err(format!("'{path}' has characters a URI path cannot carry as they are (or a query)"));
+    }
+    let taken = path == METADATA_PATH
+        || path.starts_with(crate::control::PREFIX)
+        || path == "/_mock"
+        || crate::service::FIKS.serves(path);
+    if taken {
+        return Err(format!("'{path}' is served by another part of the mock"));
+    }
+    Ok(())
+}
+
+/// Queued and cycling faults of every target.
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
     pub token: FaultBook,
     pub fiks: FaultBook,
+    pub metadata: FaultBook,
 }
 
 impl Faults {
@@ -34,6 +64,7 @@ impl Faults {
         match target {
             FaultTarget::Token => &mut self.token,
             FaultTarget::Fiks => &mut self.fiks,
+            FaultTarget::Metadata => &mut self.metadata,
         }
     }
 }
@@ -54,6 +85,10 @@ pub(crate) struct Shared {
     token_delay_ms: AtomicU64,
     /// `true` while token answers are held (see [`crate::MockServer::hold_tokens`]).
     token_hold: tokio::sync::watch::Sender<bool>,
+    /// Seconds the mock's clock is ahead of the wall clock (negative: behind).
+    clock_offset: AtomicI64,
+    /// The path the metadata names as `token_endpoint` (also served as the token endpoint).
+    metadata_token_path: Mutex<String>,
     pub counters: Mutex<Counters>,
     pub faults: Mutex<Faults>,
     pub tokens: Mutex<TokenStore>,
@@ -80,6 +115,8 @@ impl Shared {
             token_lifetime: AtomicU64::new(options.token_lifetime_secs),
             token_delay_ms: AtomicU64::new(0),
             token_hold: tokio::sync::watch::Sender::new(false),
+            clock_offset: AtomicI64::new(options.clock_offset_secs),
+            metadata_token_path: Mutex::new(TOKEN_PATH.to_string()),
             options,
             pki,
             client_orgnr,
@@ -96,6 +133,43 @@ impl Shared {
     /// The Maskinporten issuer id the grants must name in `aud` (with the trailing slash).
     pub(crate) fn audience(&self) -> &str {
         &self.audience
+    }
+
+    /// The mock's clock: the wall clock moved by the clock offset.
+    pub(crate) fn system_now(&self) -> SystemTime {
+        shifted(SystemTime::now(), self.clock_offset())
+    }
+
+    /// The mock's clock in seconds since the epoch (what grants are checked against).
+    pub(crate) fn now(&self) -> i64 {
+        unix_now().saturating_add(self.clock_offset())
+    }
+
+    pub(crate) fn clock_offset(&self) -> i64 {
+        self.clock_offset.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_clock_offset(&self, secs: i64) {
+        self.clock_offset.store(secs, Ordering::Relaxed);
+    }
+
+    /// The path the metadata names as its `token_endpoint`.
+    pub(crate) fn metadata_token_path(&self) -> String {
+        lock(&self.metadata_token_path).clone()
+    }
+
+    /// Changes the metadata's token path (checked by [`check_token_path`]).
+    pub(crate) fn set_metadata_token_path(&self, path: &str) -> Result<(), String> {
+        if path != TOKEN_PATH {
+            check_token_path(path)?;
+        }
+        *lock(&self.metadata_token_path) = path.to_string();
+        Ok(())
+    }
+
+    /// Whether `path` is a token endpoint: `/token`, or the path the metadata names.
+    pub(crate) fn is_token_path(&self, path: &str) -> bool {
+        path == TOKEN_PATH || *lock(&self.metadata_token_path) == path
     }
 
     pub(crate) fn token_lifetime(&self) -> u64 {
@@ -164,14 +238,17 @@ impl Shared {
         Ok(())
     }
 
-    /// Counters back to zero, faults cleared, token lifetime and delay back to the options, and
-    /// the integrasjoner and person tokens back to the options' (those registered at run time
-    /// are forgotten). Issued access tokens stay valid.
+    /// Counters back to zero, faults cleared, token lifetime and delay and the clock offset back
+    /// to the options, the metadata's token path back to `/token`, and the integrasjoner and
+    /// person tokens back to the options' (those registered at run time are forgotten). Issued
+    /// access tokens stay valid.
     pub(crate) fn reset_all(&self) {
         *lock(&self.counters) = Counters::default();
         *lock(&self.faults) = Faults::default();
         self.set_token_lifetime(self.options.token_lifetime_secs);
         self.set_token_delay(Duration::ZERO);
+        self.set_clock_offset(self.options.clock_offset_secs);
+        *lock(&self.metadata_token_path) = TOKEN_PATH.to_string();
         *lock(&self.integrasjoner) = Shared::initial_integrasjoner(&self.options);
         *lock(&self.person_tokens) = Shared::initial_person_tokens(&self.options);
     }

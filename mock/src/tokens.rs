@@ -21,6 +21,8 @@ pub(crate) struct IssuedToken {
     pub pid: Option<String>,
     pub consumer_org: Option<String>,
     pub iss_onbehalfof: Option<String>,
+    /// The grant's `authorization_details` (RFC 9396) as accepted, when it had them.
+    pub authorization_details: Option<serde_json::Value>,
 }
 
 /// Issued access tokens by value.

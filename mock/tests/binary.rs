@@ -17,6 +17,9 @@ const KEYS: &[&str] = &[
     "chain_pem",
     "config",
     "dir",
+    "eseal_chain_pem",
+    "eseal_key_pem",
+    "eseal_p12",
     "extra_integrasjoner",
     "fiks_base_url",
     "integrasjon_id",
@@ -24,6 +27,8 @@ const KEYS: &[&str] = &[
     "integrasjoner",
     "issuer",
     "key_encrypted_pem",
+    "key_jwk",
+    "key_jwk_expiring",
     "key_pem",
     "key_pkcs1_pem",
     "kid",
@@ -142,9 +147,16 @@ async fn prints_where_everything_is_and_exits_when_stdin_closes() {
         "key_pkcs1_pem",
         "key_encrypted_pem",
         "ca_pem",
+        "key_jwk",
+        "key_jwk_expiring",
+        "eseal_p12",
+        "eseal_chain_pem",
+        "eseal_key_pem",
     ] {
         assert!(std::path::Path::new(s(&info, k)).is_file(), "{k}");
     }
+    let jwk: Value = serde_json::from_str(&std::fs::read_to_string(s(&info, "key_jwk")).unwrap()).unwrap();
+    assert_eq!(jwk["kid"], "mock-kid-1");
     assert_eq!((s(&info, "password"), s(&info, "orgnr"), s(&info, "kid")), ("mock-passord", "910000001", "mock-kid-1"));
     let base = s(&info, "base_url");
     assert!(base.starts_with("http://127.0.0.1:"));
@@ -222,18 +234,58 @@ fn a_saved_pki_is_reused() {
         let out = dir.path().join(run);
         let (mut child, info) = spawn(&["--pki", b, "--dir", out.to_str().unwrap(), "--exit-on-stdin-close"]);
         leaves.push(std::fs::read_to_string(s(&info, "chain_pem")).unwrap());
+        leaves.push(std::fs::read_to_string(s(&info, "eseal_chain_pem")).unwrap());
         drop(child.stdin.take());
         assert!(wait_exit(&mut child, Duration::from_secs(5)).success());
     }
     assert!(bundle.is_file());
-    assert_eq!(leaves[0], leaves[1]);
+    assert_eq!(leaves[0], leaves[2]);
+    assert_eq!(leaves[1], leaves[3], "the eSeal too");
+}
+
+#[tokio::test]
+async fn clock_offset_and_metadata_faults_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = cached_pki_bundle(&dir);
+    let out = dir.path().join("out");
+    let (mut child, info) = spawn(&[
+        "--pki",
+        &bundle,
+        "--dir",
+        out.to_str().unwrap(),
+        "--exit-on-stdin-close",
+        "--clock-offset",
+        "-300",
+        "--fault",
+        "metadata:503",
+    ]);
+    let base = s(&info, "base_url");
+    let clock = request("GET", &format!("{base}/_mock/clock"), &[], b"").await.unwrap();
+    assert_eq!(clock.json()["offset_seconds"], -300);
+    let date = httpdate::parse_http_date(clock.header("date").unwrap()).unwrap();
+    let expected = std::time::SystemTime::now() - Duration::from_secs(300);
+    let diff = date.duration_since(expected).unwrap_or_else(|e| e.duration());
+    assert!(diff <= Duration::from_secs(2), "Date is {diff:?} off");
+    let metadata = format!("{base}/.well-known/oauth-authorization-server");
+    assert_eq!(request("GET", &metadata, &[], b"").await.unwrap().status, 503);
+    assert_eq!(request("GET", &metadata, &[], b"").await.unwrap().status, 200);
+    let counters = request("GET", &format!("{base}/_mock/counters"), &[], b"").await.unwrap().json();
+    assert_eq!((counters["metadata_requests"].as_u64(), counters["metadata_faults"].as_u64()), (Some(2), Some(1)));
+    drop(child.stdin.take());
+    assert!(wait_exit(&mut child, Duration::from_secs(5)).success());
 }
 
 #[test]
 fn bad_arguments_are_refused() {
     let junk = tempfile::NamedTempFile::new().unwrap();
     let junk = junk.path().to_str().unwrap();
-    for args in [&["--fault", "nowhere:503"][..], &["--fault", "token:404"], &["--port", "x"], &["--pki", junk]] {
+    for args in [
+        &["--fault", "nowhere:503"][..],
+        &["--fault", "token:404"],
+        &["--port", "x"],
+        &["--pki", junk],
+        &["--clock-offset", "soon"],
+    ] {
         let out = Command::new(env!("CARGO_BIN_EXE_fiks-integrasjon-mock")).args(args).output().unwrap();
         assert!(!out.status.success(), "{args:?}");
         assert!(out.stdout.is_empty());

@@ -251,7 +251,7 @@ async fn signature_is_mp_124() {
 
 #[tokio::test]
 async fn unknown_claims_are_refused() {
-    for name in ["sub", "nbf", "client_id", "authorization_details", "scopes", "consumer"] {
+    for name in ["sub", "nbf", "client_id", "authorization_detail", "scopes", "consumer"] {
         let has = format!("Invalid assertion. Claim '{name}' is not supported");
         refused(base().await.claim(name, json!("x")), 400, "invalid_request", &has).await;
     }
@@ -313,6 +313,46 @@ async fn certificate_orgnr_must_match_the_client() {
     let strict = mock_with(MockOptions { client_orgnr: Some("921234567".into()), ..MockOptions::default() }).await;
     let a = post_grant(&strict, &Grant::new(&strict).sign()).await;
     assert_mp_error(&a, 400, "invalid_client", MP_122);
+}
+
+#[tokio::test]
+async fn a_registered_certificate_without_orgnr_is_accepted_and_no_other() {
+    const MP_122: &str = "MP-122 Invalid organization number for client. Does not match certificate orgno";
+    let mock = mock().await;
+    // The PKI's eSeal (a Swedish VAT number, no orgnr) is registered for the client.
+    let a = post_grant(&mock, &Grant::eseal(&mock).sign()).await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    let leaf_only = Grant::eseal(&mock).header("x5c", json!([STANDARD.encode(mock.pki().eseal_der())]));
+    assert_eq!(post_grant(&mock, &leaf_only.sign()).await.status, 200);
+    assert_eq!(mock.counters().tokens_issued, 2);
+    // Its token works on the Fiks side like any other.
+    let tok = token_for(&mock, Grant::eseal(&mock)).await;
+    let echo = request("GET", &format!("{}/echo", mock.fiks_base_url()), &refs(&fiks_headers(&mock, &tok)), b"")
+        .await
+        .unwrap();
+    assert_eq!(echo.status, 200, "{}", echo.text());
+    // Registered means this certificate: one without orgnr that is not registered is refused.
+    let unregistered = pki().leaf_variant(LeafOptions { without_orgnr: true, ..Default::default() });
+    let a = post_grant(&mock, &Grant::for_pki(&mock, &unregistered).sign()).await;
+    assert_mp_error(&a, 400, "invalid_client", MP_122);
+    assert_eq!(a.json()["error_description"], MP_122);
+    // Another PKI's eSeal does not chain to the mock CA.
+    let stranger = Pki::generate().unwrap();
+    let x5c: Vec<_> = stranger.eseal_chain_der().into_iter().map(|d| json!(STANDARD.encode(d))).collect();
+    let mut g = Grant::new(&mock).header("x5c", json!(x5c));
+    g.key = stranger.eseal_key_pkcs8_der().to_vec();
+    assert_mp_error(&post_grant(&mock, &g.sign()).await, 400, "invalid_grant", "MP-120");
+    // The registered eSeal signed with another key (the virksomhet key) is a bad signature.
+    let mut g = Grant::eseal(&mock);
+    g.key = mock.pki().key_pkcs8_der().to_vec();
+    assert_mp_error(&post_grant(&mock, &g.sign()).await, 400, "invalid_grant", "MP-124 Invalid JWT signature");
+    // The eSeal is registered whatever orgnr the client has; the rest of the grant still counts.
+    let other_org = mock_with(MockOptions { client_orgnr: Some("921234567".into()), ..MockOptions::default() }).await;
+    assert_eq!(post_grant(&other_org, &Grant::eseal(&other_org).sign()).await.status, 200);
+    let a = post_grant(&other_org, &Grant::eseal(&other_org).claim("iss", json!("ukjent-klient")).sign()).await;
+    assert_mp_error(&a, 400, "invalid_client", "MP-100");
+    let a = post_grant(&other_org, &Grant::eseal(&other_org).claim("scope", json!("ks:fiks:admin")).sign()).await;
+    assert_mp_error(&a, 400, "invalid_scope", "MP-200");
 }
 
 #[tokio::test]

@@ -168,6 +168,17 @@ fn files_open_with_openssl() {
     assert!(ok, "{out}");
     let (ok, out) = openssl(&["x509", "-noout", "-subject", "-in", &path(&f.chain_pem)]);
     assert!(ok && out.contains("serialNumber = 910000001"), "{out}");
+    let (ok, out) = openssl(&["pkcs12", "-info", "-noout", "-passin", "pass:mock-passord", "-in", &path(&f.eseal_p12)]);
+    assert!(ok && out.contains("AES-256-CBC"), "{out}");
+    let (ok, out) = openssl(&["x509", "-noout", "-subject", "-in", &path(&f.eseal_chain_pem)]);
+    assert!(ok && out.contains("C = SE") && out.contains("VATSE-556677889901"), "{out}");
+    assert!(!out.contains("serialNumber"), "{out}");
+    let chain = path(&f.eseal_chain_pem);
+    let (ok, out) =
+        openssl(&["verify", "-CAfile", &path(&f.ca_pem), "-untrusted", &chain, "-purpose", "sslclient", &chain]);
+    assert!(ok, "{out}");
+    let (ok, out) = openssl(&["pkey", "-noout", "-in", &path(&f.eseal_key_pem)]);
+    assert!(ok, "{out}");
 }
 
 #[test]
@@ -184,6 +195,12 @@ fn write_to_writes_every_file_with_private_keys_private() {
         (&f.key_pkcs1_pem, "key-pkcs1.pem"),
         (&f.key_encrypted_pem, "key-encrypted.pem"),
         (&f.ca_pem, "ca.pem"),
+        (&f.p12_expired, "virksomhet-expired.p12"),
+        (&f.key_jwk, "key.jwk.json"),
+        (&f.key_jwk_expiring, "key-expiring.jwk.json"),
+        (&f.eseal_p12, "eseal.p12"),
+        (&f.eseal_chain_pem, "eseal-chain.pem"),
+        (&f.eseal_key_pem, "eseal-key.pem"),
     ];
     for (path, name) in names {
         assert_eq!(path.file_name().unwrap(), name);
@@ -193,7 +210,18 @@ fn write_to_writes_every_file_with_private_keys_private() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        for secret in [&f.p12, &f.p12_legacy, &f.key_pem, &f.key_pkcs1_pem, &f.key_encrypted_pem] {
+        for secret in [
+            &f.p12,
+            &f.p12_legacy,
+            &f.key_pem,
+            &f.key_pkcs1_pem,
+            &f.key_encrypted_pem,
+            &f.p12_expired,
+            &f.key_jwk,
+            &f.key_jwk_expiring,
+            &f.eseal_p12,
+            &f.eseal_key_pem,
+        ] {
             assert_eq!(std::fs::metadata(secret).unwrap().permissions().mode() & 0o777, 0o600);
         }
     }
@@ -212,6 +240,7 @@ fn save_and_load_keep_the_same_pki() {
     }
     let q = Pki::load(&path).unwrap();
     assert_eq!((q.ca_der(), q.intermediate_der(), q.leaf_der()), (p.ca_der(), p.intermediate_der(), p.leaf_der()));
+    assert_eq!((q.eseal_der(), q.eseal_key_pkcs8_der()), (p.eseal_der(), p.eseal_key_pkcs8_der()));
     assert_eq!(
         (q.key_pkcs8_der(), q.orgnr(), q.password(), q.kid()),
         (p.key_pkcs8_der(), p.orgnr(), p.password(), p.kid())
@@ -284,4 +313,205 @@ fn variants_have_the_intended_defects() {
             (p.ca_der(), p.intermediate_der(), p.password(), p.kid())
         );
     }
+}
+
+/// The leaf's RSA public key from its certificate: `(n, e)`, big-endian without leading zeros.
+fn leaf_n_e(leaf_der: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let (_, cert) = parse_x509_certificate(leaf_der).unwrap();
+    let Ok(x509_parser::public_key::PublicKey::RSA(rsa)) = cert.public_key().parsed() else {
+        panic!("not an RSA key");
+    };
+    let strip = |b: &[u8]| b[b.iter().position(|&x| x != 0).unwrap_or(0)..].to_vec();
+    (strip(rsa.modulus), strip(rsa.exponent))
+}
+
+/// A DER INTEGER of an unsigned big-endian magnitude (a zero byte first when the top bit is set).
+fn der_integer(magnitude: &[u8]) -> Vec<u8> {
+    let mut content = magnitude.to_vec();
+    if content.first().is_none_or(|b| b & 0x80 != 0) {
+        content.insert(0, 0);
+    }
+    der(0x02, &content)
+}
+
+/// A DER element: tag, length (short or long form), content.
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len.to_be_bytes().into_iter().skip_while(|&b| b == 0).collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+fn b64url(v: &serde_json::Value, name: &str) -> Vec<u8> {
+    use base64::Engine;
+    let s = v[name].as_str().unwrap_or_else(|| panic!("'{name}' missing"));
+    assert!(!s.contains(['=', '+', '/']), "'{name}' is base64url without padding: {s}");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).unwrap();
+    assert_ne!(bytes.first(), Some(&0), "'{name}' has a leading zero byte");
+    bytes
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+#[test]
+fn the_jwk_files_hold_the_leaf_key_with_a_year_or_ten_days_to_live() {
+    let p = pki();
+    let dir = tempfile::tempdir().unwrap();
+    let f = p.write_to(dir.path()).unwrap();
+    let written = now_secs();
+    let read = |path: &Path| -> serde_json::Value { serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap() };
+    let (jwk, expiring) = (read(&f.key_jwk), read(&f.key_jwk_expiring));
+    for (v, days) in [(&jwk, 365), (&expiring, 10)] {
+        let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, ["alg", "d", "dp", "dq", "e", "exp", "kid", "kty", "n", "p", "q", "qi", "use"]);
+        assert_eq!(
+            (v["kty"].as_str(), v["alg"].as_str(), v["use"].as_str()),
+            (Some("RSA"), Some("RS256"), Some("sig"))
+        );
+        assert_eq!(v["kid"].as_str(), Some(p.kid()));
+        let exp = v["exp"].as_i64().expect("exp in seconds");
+        assert!((exp - (written + days * 86_400)).abs() <= 120, "exp {exp} is not {days} days from now");
+    }
+    for name in ["n", "e", "d", "p", "q", "dp", "dq", "qi"] {
+        assert_eq!(b64url(&jwk, name), b64url(&expiring, name), "the same key: {name}");
+    }
+    // n and e are the certificate's (and so the registered kid's) public key.
+    let (n, e) = leaf_n_e(p.leaf_der());
+    assert_eq!((b64url(&jwk, "n"), b64url(&jwk, "e")), (n.clone(), e.clone()));
+    assert_eq!(n.len(), 256, "RSA-2048");
+    assert_eq!(jwk, p.key_jwk(jwk["exp"].as_i64().unwrap()).unwrap());
+
+    // The private members make the same key again: re-encoded as PKCS#1 it loads, has the
+    // certificate's public key, and its signature verifies under the certificate's key.
+    let members: Vec<u8> =
+        ["n", "e", "d", "p", "q", "dp", "dq", "qi"].iter().flat_map(|name| der_integer(&b64url(&jwk, name))).collect();
+    let pkcs1 = der(0x30, &[der_integer(&[0]), members].concat());
+    let (_, original) = pem_der(&p.key_pkcs1_pem());
+    assert_eq!(pkcs1, original, "the JWK is the key, member for member");
+    let key = aws_lc_rs::signature::RsaKeyPair::from_der(&pkcs1).expect("a valid RSA key");
+    use aws_lc_rs::signature::KeyPair;
+    let (_, leaf) = parse_x509_certificate(p.leaf_der()).unwrap();
+    assert_eq!(key.public_key().as_ref(), leaf.public_key().subject_public_key.data.as_ref());
+    let mut sig = vec![0u8; key.public_modulus_len()];
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    key.sign(&aws_lc_rs::signature::RSA_PKCS1_SHA256, &rng, b"grant", &mut sig).unwrap();
+    let spki = aws_lc_rs::signature::UnparsedPublicKey::new(
+        &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+        leaf.public_key().subject_public_key.data.as_ref(),
+    );
+    spki.verify(b"grant", &sig).expect("verifies under the certificate's key");
+}
+
+#[test]
+fn the_eseal_has_no_orgnr_and_chains_to_the_mock_ca() {
+    let p = pki();
+    let (_, eseal) = parse_x509_certificate(p.eseal_der()).unwrap();
+    assert_eq!(attr(&eseal, "2.5.4.6").as_deref(), Some("SE"));
+    assert_eq!(attr(&eseal, "2.5.4.10").as_deref(), Some("Mock Sigill AB"));
+    assert_eq!(attr(&eseal, "2.5.4.3").as_deref(), Some("Mock Sigill AB"));
+    assert_eq!(attr(&eseal, "2.5.4.97").as_deref(), Some("VATSE-556677889901"));
+    assert_eq!(attr(&eseal, "2.5.4.97").as_deref(), Some(fiks_integrasjon_mock::ESEAL_ORGANIZATION_IDENTIFIER));
+    assert_eq!(attr(&eseal, "2.5.4.5"), None, "no serialNumber");
+    assert_eq!(eseal.subject().iter_attributes().count(), 4, "{}", eseal.subject());
+    let order: Vec<String> = eseal.subject().iter_attributes().map(|a| a.attr_type().to_id_string()).collect();
+    assert_eq!(order, ["2.5.4.6", "2.5.4.10", "2.5.4.3", "2.5.4.97"]);
+    let eku = eseal.extended_key_usage().unwrap().unwrap().value;
+    assert!(eku.client_auth && !eku.server_auth);
+    assert!(!eseal.is_ca());
+    let (_, inter) = parse_x509_certificate(p.intermediate_der()).unwrap();
+    assert_eq!(eseal.issuer(), inter.subject());
+    // Its own key.
+    let key = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(p.eseal_key_pkcs8_der()).unwrap();
+    use aws_lc_rs::signature::KeyPair;
+    assert_eq!(eseal.public_key().subject_public_key.data.as_ref(), key.public_key().as_ref());
+    assert_eq!(key.public_modulus_len(), 256);
+    assert_ne!(p.eseal_key_pkcs8_der(), p.key_pkcs8_der());
+    // It verifies for client authentication.
+    let ca = CertificateDer::from(p.ca_der());
+    let anchor = webpki::anchor_from_trusted_cert(&ca).unwrap();
+    let leaf = CertificateDer::from(p.eseal_der());
+    let ee = webpki::EndEntityCert::try_from(&leaf).unwrap();
+    let secs = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap();
+    ee.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        &[anchor],
+        &[CertificateDer::from(p.intermediate_der())],
+        UnixTime::since_unix_epoch(secs),
+        webpki::KeyUsage::client_auth(),
+        None,
+        None,
+    )
+    .expect("the eSeal chain verifies");
+    // Its files: PKCS#12 (chain included) and PEM.
+    let ks = KeyStore::from_pkcs12(&p.eseal_p12(), "mock-passord", Pkcs12ImportPolicy::Strict).unwrap();
+    let (_, chain) = ks.private_key_chain().expect("key chain");
+    assert_eq!(chain.key().as_der(), p.eseal_key_pkcs8_der());
+    let certs: Vec<&[u8]> = chain.certs().iter().map(|c| c.as_der()).collect();
+    assert_eq!(certs, [p.eseal_der(), p.intermediate_der()]);
+    assert_eq!(p.eseal_chain_der(), [p.eseal_der(), p.intermediate_der()]);
+    let dir = tempfile::tempdir().unwrap();
+    let f = p.write_to(dir.path()).unwrap();
+    assert_eq!(std::fs::read(&f.eseal_p12).unwrap().len(), p.eseal_p12().len());
+    let chain_pem = std::fs::read_to_string(&f.eseal_chain_pem).unwrap();
+    assert_eq!(chain_pem, p.eseal_chain_pem());
+    assert_eq!(chain_pem.matches("BEGIN CERTIFICATE").count(), 2);
+    assert_eq!(pem_der(chain_pem.split_inclusive("-----END CERTIFICATE-----\n").next().unwrap()).1, p.eseal_der());
+    let (label, der) = pem_der(&std::fs::read_to_string(&f.eseal_key_pem).unwrap());
+    assert_eq!((label.as_str(), der.as_slice()), ("PRIVATE KEY", p.eseal_key_pkcs8_der()));
+    // Leaf variants keep it.
+    let v = p.leaf_variant(LeafOptions { orgnr: Some("987654321".into()), ..Default::default() });
+    assert_eq!(v.eseal_der(), p.eseal_der());
+}
+
+#[test]
+fn a_leaf_variant_without_orgnr_has_neither_attribute() {
+    let v = pki().leaf_variant(LeafOptions { without_orgnr: true, ..Default::default() });
+    let (_, c) = parse_x509_certificate(v.leaf_der()).unwrap();
+    assert_eq!((attr(&c, "2.5.4.5"), attr(&c, "2.5.4.97")), (None, None));
+    assert_eq!(attr(&c, "2.5.4.3").as_deref(), Some("Fiks Mock Kommune"));
+    verify(&v, SystemTime::now()).expect("otherwise a good certificate");
+}
+
+#[test]
+fn a_bundle_saved_before_the_eseal_still_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pki.json");
+    let p = pki();
+    p.save(&path).unwrap();
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(v["format"], "fiks-integrasjon-mock-pki/2");
+    let m = v.as_object_mut().unwrap();
+    m.remove("eseal_cert");
+    m.remove("eseal_key");
+    m.insert("format".into(), "fiks-integrasjon-mock-pki/1".into());
+    std::fs::write(&path, v.to_string()).unwrap();
+    // Pki::load takes it, with a new eSeal from the same intermediate.
+    let q = Pki::load(&path).unwrap();
+    assert_eq!((q.leaf_der(), q.key_pkcs8_der()), (p.leaf_der(), p.key_pkcs8_der()));
+    assert_ne!(q.eseal_der(), p.eseal_der());
+    let (_, eseal) = parse_x509_certificate(q.eseal_der()).unwrap();
+    let (_, inter) = parse_x509_certificate(q.intermediate_der()).unwrap();
+    assert_eq!(eseal.issuer(), inter.subject());
+    // A /2 bundle without the eSeal is broken, not old.
+    let mut v2 = v.clone();
+    v2["format"] = "fiks-integrasjon-mock-pki/2".into();
+    std::fs::write(&path, v2.to_string()).unwrap();
+    assert!(Pki::load(&path).is_err());
+    // The test suites' cache takes only the current format: an old one is made anew.
+    std::fs::write(&path, v.to_string()).unwrap();
+    let r = Pki::load_or_generate(&path, Duration::from_secs(3600)).unwrap();
+    assert_ne!(r.leaf_der(), p.leaf_der());
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(saved["format"], "fiks-integrasjon-mock-pki/2");
+    assert_eq!(Pki::load(&path).unwrap().eseal_der(), r.eseal_der());
 }

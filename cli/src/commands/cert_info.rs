@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use fiks_integrasjon::credentials::format_time;
-use fiks_integrasjon::{CertificateInfo, Error};
+use fiks_integrasjon::{CertificateInfo, Error, KeyInfo};
 
 use crate::args::{CertInfoArgs, Global};
 use crate::failure::{EXIT_CERTIFICATE, Failure};
@@ -22,11 +22,7 @@ pub fn run(global: &Global, args: &CertInfoArgs) -> Result<(), Failure> {
     let verdict =
         tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), || creds.check(preset));
     let Some(info) = creds.info() else {
-        let text = "no certificate: only `private_key` (with `key_id`) is configured, so there is nothing to describe";
-        if args.json {
-            return output::write_stdout(format!("{}\n", serde_json::json!({"certificate": null})).as_bytes());
-        }
-        return output::print_lines(&[text.to_string()]);
+        return key_only(creds.key_info(), &verdict, args.json);
     };
     let now = SystemTime::now();
     let warnings = warnings(info, &verdict, now);
@@ -45,6 +41,71 @@ pub fn run(global: &Global, args: &CertInfoArgs) -> Result<(), Failure> {
         Ok(()) => Ok(()),
         Err(e) => {
             let f = Failure::from(e);
+            Err(Failure::with_code(EXIT_CERTIFICATE, f.message, f.hint))
+        }
+    }
+}
+
+/// No certificate, only a key: what its file says about it (a JWK's `kid` and one-year end).
+fn key_only(key: Option<&KeyInfo>, verdict: &Result<(), Error>, json: bool) -> Result<(), Failure> {
+    let now = SystemTime::now();
+    let Some(k) = key else {
+        let text = "no certificate: only `private_key` (with `key_id`) is configured, so there is nothing to describe";
+        if json {
+            return output::write_stdout(format!("{}\n", serde_json::json!({"certificate": null})).as_bytes());
+        }
+        return output::print_lines(&[text.to_string()]);
+    };
+    let left = k.expires_at.map(|t| seconds_between(now, t));
+    let warning = match left {
+        Some(l) if l < 0 => {
+            Some(("key_expired", format!("the key expired {}: register a new key at Maskinporten", ago(-l))))
+        }
+        Some(l) if l < WARN_DAYS * DAY => Some((
+            "key_expires_soon",
+            format!("the key registered at Maskinporten expires in {}: register a new one now", span(l)),
+        )),
+        _ => None,
+    };
+    if json {
+        let value = serde_json::json!({
+            "certificate": null,
+            "key": {
+                "format": k.format,
+                "kid": k.kid,
+                "expires_at": k.expires_at.map(format_time),
+                "days_left": left.map(whole_days),
+            },
+            "ok": verdict.is_ok(),
+            "problem": verdict.as_ref().err().map(ToString::to_string),
+            "warning_codes": warning.iter().map(|w| w.0).collect::<Vec<_>>(),
+        });
+        output::write_stdout(format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default()).as_bytes())?;
+    } else {
+        let w = 12;
+        let expiry = match (k.expires_at, left) {
+            (Some(t), Some(l)) if l < WARN_DAYS * DAY => {
+                format!("{WARN}{}{WARN:#} ({})", format_time(t), span(l.max(0)))
+            }
+            (Some(t), Some(l)) => format!("{} ({} days left)", format_time(t), whole_days(l)),
+            _ => "not stated in the file (keys registered at Maskinporten live one year)".to_string(),
+        };
+        output::print_lines(&[
+            format!("{HEADING}Key{HEADING:#} (no certificate: the grant carries `kid`)"),
+            output::row("  ", "format", w, k.format),
+            output::row("  ", "kid", w, k.kid.as_deref().unwrap_or("(none: set `key_id`)")),
+            output::row("  ", "expires", w, &expiry),
+        ])?;
+    }
+    if let Some((_, message)) = &warning
+        && verdict.is_ok()
+    {
+        output::warn(message);
+    }
+    match verdict {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let f = Failure::from(e.clone());
             Err(Failure::with_code(EXIT_CERTIFICATE, f.message, f.hint))
         }
     }
@@ -157,7 +218,12 @@ fn lines(info: &CertificateInfo, verdict: &Result<(), Error>, now: SystemTime) -
     vec![
         format!("{HEADING}Certificate{HEADING:#}"),
         output::row("  ", "subject", w, &info.subject),
-        output::row("  ", "orgnr", w, info.orgnr.as_deref().unwrap_or("(none in the subject)")),
+        output::row(
+            "  ",
+            "orgnr",
+            w,
+            info.orgnr.as_deref().unwrap_or("(none: no Norwegian orgnr in the subject, as in an EU eSeal or another issuer's certificate; Maskinporten must have it registered)"),
+        ),
         output::row("  ", "issuer", w, &info.issuer),
         output::row("  ", "serial", w, &info.serial),
         output::row("  ", "valid from", w, &format_time(info.not_before)),
@@ -187,6 +253,7 @@ fn json(
     serde_json::json!({
         "subject": info.subject,
         "orgnr": info.orgnr,
+        "norwegian_orgnr": info.orgnr.is_some(),
         "issuer": info.issuer,
         "serial": info.serial,
         "not_before": format_time(info.not_before),

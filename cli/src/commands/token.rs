@@ -1,6 +1,6 @@
 //! `token`: prints the access token (or its JSON description).
 
-use fiks_integrasjon::blocking;
+use fiks_integrasjon::{TokenRequest, blocking};
 
 use crate::args::{Global, TokenArgs};
 use crate::failure::Failure;
@@ -13,7 +13,21 @@ pub fn run(global: &Global, args: &TokenArgs) -> Result<(), Failure> {
         loaded.builder.set("scopes", &args.scopes.join(" "))?;
     }
     let client = blocking::Client::new(loaded.build()?)?;
-    let token = client.token()?;
+    // Per-request options: checked by the core as the configuration keys of the same names.
+    let mut request = TokenRequest::from_config(client.config());
+    let resource = args.resource.join(" ");
+    let options = [
+        ("consumer_org", args.consumer_org.as_deref()),
+        ("pid", args.pid.as_deref()),
+        ("resource", (!args.resource.is_empty()).then_some(resource.as_str())),
+        ("authorization_details", args.authorization_details.as_deref()),
+    ];
+    for (option, value) in options {
+        if let Some(v) = value {
+            request.set(option, v)?;
+        }
+    }
+    let token = client.token_for(&request)?;
     let text = if args.json {
         let value = serde_json::json!({
             "access_token": token.access_token(),

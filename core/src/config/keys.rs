@@ -55,11 +55,13 @@ pub enum KeyKind {
     Digits(u8),
     /// A UUID.
     Uuid,
+    /// On or off: `true`/`false` (also `yes`/`no`, `on`/`off`, `1`/`0`; TOML: a boolean).
+    Flag,
 }
 
 impl KeyKind {
     /// A short lowercase name for bindings and docs: `text`, `choice`, `secret`, `path`,
-    /// `credential`, `url`, `seconds`, `count`, `list`, `digits`, `uuid`.
+    /// `credential`, `url`, `seconds`, `count`, `list`, `digits`, `uuid`, `flag`.
     pub fn as_str(self) -> &'static str {
         match self {
             KeyKind::Text => "text",
@@ -73,6 +75,7 @@ impl KeyKind {
             KeyKind::List => "list",
             KeyKind::Digits(_) => "digits",
             KeyKind::Uuid => "uuid",
+            KeyKind::Flag => "flag",
         }
     }
 
@@ -136,6 +139,30 @@ pub const KEYS: &[KeySpec] = &[
     k("consumer_org", KeyKind::Digits(9), "delegation: act for this organisation (`consumer_org` claim)", None),
     k("on_behalf_of", KeyKind::Text, "supplier sub-client (`iss_onbehalfof` claim)", None),
     k("pid", KeyKind::Digits(11), "end-user-restricted token (`pid` claim)", None),
+    k(
+        "authorization_details",
+        KeyKind::Text,
+        "rich authorization request (JSON): Altinn systembruker (`urn:altinn:systemuser`) or samtykke (`urn:altinn:consent`)",
+        None,
+    ),
+    k(
+        "discovery",
+        KeyKind::Flag,
+        "`true`: read `issuer` (the audience) and `token_endpoint` from Maskinporten's metadata, cached 12 h",
+        Some("false"),
+    ),
+    k(
+        "token_cache",
+        KeyKind::Choice(&["memory", "disk"]),
+        "`disk`: share tokens between processes through files (mode 0600) in the user's runtime or cache directory",
+        Some("memory"),
+    ),
+    k(
+        "token_cache_dir",
+        KeyKind::Path,
+        "the directory of the disk token cache (default: the user's runtime or cache directory)",
+        None,
+    ),
     k("integrasjon_id", KeyKind::Uuid, "the Fiks integrasjon id (from Fiks-konfigurasjon)", None),
     k("integrasjon_passord", KeyKind::Secret, "the Fiks integrasjon password", None),
     k("fiks_base_url", KeyKind::Url, "base URL of the Fiks API (may carry a path prefix)", None),

@@ -53,6 +53,7 @@ pub struct ConfigBuilder {
     pub(super) file: Layer,
     pub(super) certificate_pkcs12: Option<Arc<Zeroizing<Vec<u8>>>>,
     pub(super) person_token_provider: Option<PersonTokenProvider>,
+    pub(super) signer: Option<Arc<dyn crate::Signer>>,
     pub(super) tables: super::tables::RawTables,
 }
 
@@ -98,6 +99,20 @@ pub(crate) fn quotable_path(value: &str) -> bool {
 }
 
 impl ConfigBuilder {
+    /// Signs grants with `signer` (a key in an HSM, a smart card, the OS certificate store or a
+    /// cloud KMS) instead of a private key the library reads: give `certificate` as the
+    /// certificate chain without its key (for `x5c`), or `key_id`.
+    pub fn signer(mut self, signer: Arc<dyn crate::Signer>) -> Self {
+        self.signer = Some(signer);
+        self
+    }
+
+    /// Like [`ConfigBuilder::signer`], in place.
+    pub fn set_signer(&mut self, signer: Arc<dyn crate::Signer>) -> &mut Self {
+        self.signer = Some(signer);
+        self
+    }
+
     /// Sets `key` to `value` as an explicit value (highest precedence).
     /// Fails at once for an unknown key; values are checked by [`ConfigBuilder::build`].
     pub fn set(&mut self, key: &str, value: &str) -> Result<&mut Self> {
@@ -404,6 +419,7 @@ impl ConfigBuilder {
             certificate.as_ref(),
             private_key.as_ref(),
             self.get_secret("certificate_password").as_ref(),
+            self.signer.is_some(),
         )
     }
 }
@@ -414,6 +430,7 @@ fn toml_text(k: &'static str, kind: KeyKind, value: toml::Value) -> Result<Strin
         toml::Value::String(s) => s,
         toml::Value::Integer(i) if kind.is_number() => i.to_string(),
         toml::Value::Float(f) if kind.is_number() => f.to_string(),
+        toml::Value::Boolean(b) if kind == KeyKind::Flag => b.to_string(),
         toml::Value::Array(items) if kind == KeyKind::List => {
             let mut parts = Vec::with_capacity(items.len());
             for item in items {
@@ -432,6 +449,7 @@ fn toml_text(k: &'static str, kind: KeyKind, value: toml::Value) -> Result<Strin
         _ => {
             let what = match kind {
                 KeyKind::List => "a string or a list of strings",
+                KeyKind::Flag => "true or false",
                 _ if kind.is_number() => "a number",
                 _ => "a string",
             };

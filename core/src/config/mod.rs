@@ -41,7 +41,7 @@ use crate::error::{Error, Result};
 pub use keys::{KEYS, KeyKind, KeySpec, check_key, key, names, nearest};
 pub use load::ConfigBuilder;
 pub use tables::{FIKS_SERVICE, NamedIntegrasjon, SVARUT_SERVICE, check_integrasjon, check_name};
-pub(crate) use validate::parse_url;
+pub(crate) use validate::{check_value, parse_url};
 
 /// Default request timeout. Maskinporten sometimes needs ~15 s to answer.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -198,6 +198,11 @@ pub struct Config {
     pub(crate) max_retries: u32,
     pub(crate) retry_deadline: Duration,
     pub(crate) max_response_bytes: u32,
+    pub(crate) authorization_details: Option<crate::AuthorizationDetails>,
+    pub(crate) discovery: bool,
+    pub(crate) token_cache_disk: bool,
+    pub(crate) token_cache_dir: Option<PathBuf>,
+    pub(crate) signer: Option<Arc<dyn crate::Signer>>,
     pub(crate) tables: tables::Tables,
 }
 
@@ -306,6 +311,26 @@ impl Config {
     pub fn ca_file(&self) -> Option<&Path> {
         self.ca_file.as_deref()
     }
+    /// The default `authorization_details` of token requests.
+    pub fn authorization_details(&self) -> Option<&crate::AuthorizationDetails> {
+        self.authorization_details.as_ref()
+    }
+    /// Whether `issuer` and `token_endpoint` are read from Maskinporten's metadata (`discovery`).
+    pub fn discovery(&self) -> bool {
+        self.discovery
+    }
+    /// Whether tokens are shared between processes through files (`token_cache = "disk"`).
+    pub fn token_cache_disk(&self) -> bool {
+        self.token_cache_disk
+    }
+    /// The directory of the disk token cache, when set (`token_cache_dir`).
+    pub fn token_cache_dir(&self) -> Option<&Path> {
+        self.token_cache_dir.as_deref()
+    }
+    /// The external signer, when grants are signed by a key kept elsewhere.
+    pub fn signer(&self) -> Option<&Arc<dyn crate::Signer>> {
+        self.signer.as_ref()
+    }
 
     /// Every set key with a printable value, in [`KEYS`] order; secrets are shown as
     /// `<redacted>`, certificates and keys as their path or `<PEM in memory, N bytes>`.
@@ -337,6 +362,10 @@ impl Config {
             "consumer_org" => opt(&self.consumer_org),
             "on_behalf_of" => opt(&self.on_behalf_of),
             "pid" => opt(&self.pid),
+            "authorization_details" => self.authorization_details.as_ref().map(|d| d.as_json().to_string()),
+            "discovery" => self.discovery.then(|| "true".to_string()),
+            "token_cache" => self.token_cache_disk.then(|| "disk".to_string()),
+            "token_cache_dir" => self.token_cache_dir.as_ref().map(|c| c.display().to_string()),
             "integrasjon_id" => opt(&self.integrasjon_id),
             "integrasjon_passord" => secret(&self.integrasjon_passord),
             "fiks_base_url" => Some(self.fiks_base_url.to_string()),

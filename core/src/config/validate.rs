@@ -71,19 +71,28 @@ impl ConfigBuilder {
                     "`issuer` is not set: it is the Maskinporten client id (integrasjonens identifikator in Digdir's self-service)",
                 ));
             }
-            if certificate.is_none() && private_key.is_none() {
-                return Err(Error::config(
-                    Some("certificate".into()),
-                    "`certificate` is not set: give the virksomhetssertifikat as a .p12/.pfx file or a PEM chain (or `private_key` with `key_id`)",
-                ));
+            match &self.signer {
+                None if certificate.is_none() && private_key.is_none() => {
+                    return Err(Error::config(
+                        Some("certificate".into()),
+                        "`certificate` is not set: give the virksomhetssertifikat as a .p12/.pfx file or a PEM chain (or `private_key` with `key_id`, or a JWK key file)",
+                    ));
+                }
+                Some(_) if private_key.is_some() => {
+                    return Err(Error::config(
+                        Some("private_key".into()),
+                        "`private_key` is set together with an external signer: the signer holds the key, so leave `private_key` out",
+                    ));
+                }
+                Some(_) if certificate.is_none() && key_id.is_none() => {
+                    return Err(Error::config(
+                        Some("key_id".into()),
+                        "an external signer needs `certificate` (the certificate chain, without its key, for `x5c`) or `key_id` (the kid of the key registered at Maskinporten)",
+                    ));
+                }
+                _ => {}
             }
-            if certificate.is_none() && key_id.is_none() {
-                return Err(Error::config(
-                    Some("key_id".into()),
-                    "`private_key` without `certificate` needs `key_id`: Maskinporten must know the key",
-                ));
-            }
-        } else if certificate.is_some() || private_key.is_some() {
+        } else if certificate.is_some() || private_key.is_some() || self.signer.is_some() {
             return Err(Error::config(
                 Some("person_token".into()),
                 "`person_token` (integrasjon-person mode) is set together with `certificate`/`private_key` (Maskinporten mode): choose one",
@@ -114,6 +123,17 @@ impl ConfigBuilder {
         }
         if let Some(c) = &consumer_org {
             check_digits("consumer_org", c, 9, "an organisation number")?;
+        }
+        let authorization_details =
+            self.get("authorization_details").map(crate::AuthorizationDetails::parse).transpose()?;
+        let discovery = self.flag("discovery")?;
+        let token_cache_disk = self.choice("token_cache")? == "disk";
+        let token_cache_dir = self.get("token_cache_dir").map(PathBuf::from);
+        if token_cache_dir.is_some() && !token_cache_disk {
+            return Err(Error::config(
+                Some("token_cache_dir".into()),
+                "`token_cache_dir` is set but `token_cache` is not `disk`: set `token_cache = \"disk\"` to share tokens between processes",
+            ));
         }
         let pid = self.get("pid").map(str::to_string);
         if let Some(p) = &pid {
@@ -166,6 +186,11 @@ impl ConfigBuilder {
             max_retries: self.count("max_retries")?,
             retry_deadline: self.seconds("retry_deadline_seconds")?,
             max_response_bytes: self.count("max_response_bytes")?,
+            authorization_details,
+            discovery,
+            token_cache_disk,
+            token_cache_dir,
+            signer: self.signer.clone(),
             tables,
         })
     }
@@ -184,6 +209,30 @@ impl ConfigBuilder {
             out.push(u);
         }
         Ok(out)
+    }
+
+    /// A `Flag` key: `true`/`yes`/`on`/`1` or `false`/`no`/`off`/`0`, any case.
+    fn flag(&self, key: &'static str) -> Result<bool> {
+        let spec = keys::key(key).ok_or_else(|| Error::usage(format!("`{key}` is not in the key table")))?;
+        match self.get(key).or(spec.default).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("false" | "no" | "off" | "0") => Ok(false),
+            Some("true" | "yes" | "on" | "1") => Ok(true),
+            Some(other) => {
+                Err(Error::config(Some(key.into()), format!("`{key}` must be true or false, got `{other}`")))
+            }
+        }
+    }
+
+    /// A `Choice` key: one of its words (any case), or its default.
+    fn choice(&self, key: &'static str) -> Result<&'static str> {
+        let spec = keys::key(key).ok_or_else(|| Error::usage(format!("`{key}` is not in the key table")))?;
+        let KeyKind::Choice(words) = spec.kind else {
+            return Err(Error::usage(format!("`{key}` is not a choice key")));
+        };
+        let given = self.get(key).or(spec.default).unwrap_or("").trim().to_ascii_lowercase();
+        words.iter().copied().find(|w| *w == given).ok_or_else(|| {
+            Error::config(Some(key.into()), format!("`{key}` must be one of {}, got `{given}`", words.join(", ")))
+        })
     }
 
     /// A `Seconds` key, checked against its range in the key table.
@@ -222,6 +271,17 @@ impl ConfigBuilder {
         s.parse::<u32>().ok().filter(|n| *n <= max).ok_or_else(|| {
             Error::config(Some(key.into()), format!("`{key}` must be a whole number from 0 to {max}, got `{s}`"))
         })
+    }
+}
+
+/// Checks a value of a `Digits` key (`consumer_org`, `pid`) as [`ConfigBuilder::build`] does;
+/// other keys pass. An empty value passes (it clears an option).
+pub(crate) fn check_value(key: &str, value: &str) -> Result<()> {
+    match (key, value) {
+        (_, "") => Ok(()),
+        ("consumer_org", v) => check_digits("consumer_org", v, 9, "an organisation number"),
+        ("pid", v) => check_digits("pid", v, 11, "a national identity number (fødselsnummer)"),
+        _ => Ok(()),
     }
 }
 

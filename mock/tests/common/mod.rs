@@ -164,6 +164,16 @@ impl Grant {
         }
     }
 
+    /// A correct grant for `mock` with the PKI's eSeal (no orgnr) in x5c, signed with its key.
+    pub fn eseal(mock: &MockServer) -> Grant {
+        let mut g = Grant::new(mock);
+        let x5c: Vec<Value> =
+            mock.pki().eseal_chain_der().into_iter().map(|d| Value::String(STANDARD.encode(d))).collect();
+        g.header.insert("x5c".into(), Value::Array(x5c));
+        g.key = mock.pki().eseal_key_pkcs8_der().to_vec();
+        g
+    }
+
     pub fn header(mut self, k: &str, v: Value) -> Self {
         self.header.insert(k.into(), v);
         self
@@ -283,6 +293,30 @@ pub fn headers_for(token: &str, integrasjon: &(String, String)) -> Vec<(String, 
         ("IntegrasjonId".into(), integrasjon.0.clone()),
         ("IntegrasjonPassord".into(), integrasjon.1.clone()),
     ]
+}
+
+/// Sends `request` (the whole HTTP/1.1 request text, with `Connection: close`) on a fresh
+/// connection to `addr` and returns the whole answer as text, head and body: for reading the
+/// headers exactly as they were sent.
+pub fn raw_exchange(addr: std::net::SocketAddr, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).expect("timeout");
+    s.write_all(request.as_bytes()).expect("write");
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).expect("read");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Every value of header `name` (any case) in the head of a raw answer, in order.
+pub fn raw_header_values(answer: &str, name: &str) -> Vec<String> {
+    let head = answer.split("\r\n\r\n").next().unwrap_or("");
+    head.split("\r\n")
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .filter(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim().to_string())
+        .collect()
 }
 
 /// A control endpoint's answer to a POST of `body`.

@@ -116,6 +116,8 @@ def main() -> None:
     c_token = crit("c_abi", "cached_token")
     grant = crit("cold", "grant_sign")
     cold = crit("cold", "rust_token")
+    cold_ext = crit("cold", "rust_token_external_signer")
+    grant_ext = crit("cold", "grant_sign_external_signer")
     presigned = crit("cold", "mock_presigned_post")
     aws_sign = crit("limit", "rsa2048_sign_aws_lc")
     rtt = crit("limit", "loopback_http_roundtrip")
@@ -188,6 +190,13 @@ def main() -> None:
              f"limit: signature + round trip | {fmt_ns(limit) if limit else ''} | "
              f"{f'{floor / limit:.2f}×' if (floor and limit) else ''} | | |")
     row("cold token, Rust (vs that floor: the rest is our HTTP client)", cold, "floor", floor)
+    # Issue 16: the external-signer path, with the same aws-lc key behind a `Signer` (so the
+    # signer's own time is the built-in signature's): a blocking-pool hop and a verification.
+    ok_ext = (med(cold_ext) <= 1.1 * med(cold)) if (cold_ext and cold) else None
+    row("cold token, external `Signer` (the same key: blocking-pool hop + signature check)", cold_ext,
+        "cold token, built-in signer", med(cold), "≤ 1.1×", ok_ext)
+    row("grant signing through the external `Signer` (on the caller's thread, signature checked)", grant_ext,
+        "grant signing, built-in", med(grant))
 
     L.append("| **3. grant signing** | | | | | | | |")
     row("grant signing alone (claims + header JSON, RS256 with aws-lc, base64url)", grant,

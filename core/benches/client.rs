@@ -27,6 +27,19 @@ fn setup() -> Setup {
     Setup { fixture, config }
 }
 
+/// The fixture's config with the certificate chain alone and the key behind a [`Signer`].
+///
+/// [`Signer`]: fiks_integrasjon::Signer
+fn external_signer_config(s: &Setup) -> Config {
+    let mut b = Config::builder();
+    b.load_toml_str(&s.fixture.config_toml()).expect("config");
+    b.unset("certificate_password").expect("known key");
+    b.set("certificate", s.fixture.files.chain_pem.to_str().expect("utf-8 path")).expect("known key");
+    let key = std::fs::read(&s.fixture.files.key_pem).expect("key.pem");
+    b.set_signer(std::sync::Arc::new(fiks_integrasjon::signer::RsaKeySigner::from_pem(&key).expect("key")));
+    b.build().expect("valid")
+}
+
 fn quick() -> bool {
     std::env::var_os("FIKS_BENCH_QUICK").is_some()
 }
@@ -67,6 +80,16 @@ fn cold(c: &mut Criterion) {
         b.iter(|| {
             client.clear_cache();
             black_box(client.token().expect("token"))
+        })
+    });
+    // The same key through the external-signer path (issue 16): the grant is signed by a
+    // `Signer` on a blocking-pool thread and its signature verified with the certificate.
+    let external = blocking::Client::new(external_signer_config(&s)).expect("client with a signer");
+    g.bench_function("grant_sign_external_signer", |b| b.iter(|| black_box(external.grant().expect("grant"))));
+    g.bench_function("rust_token_external_signer", |b| {
+        b.iter(|| {
+            external.clear_cache();
+            black_box(external.token().expect("token"))
         })
     });
     // The server's share of a cold token: a grant signed beforehand (outside the timing) POSTed

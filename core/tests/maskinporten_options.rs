@@ -399,3 +399,38 @@ fn clients_sharing_the_disk_cache_make_one_token_request_and_a_401_forgets_the_f
     let e = env.with(&[("token_cache_dir", "/tmp/x")]).build().unwrap_err();
     assert_eq!(e.config_key(), Some("token_cache_dir"));
 }
+
+#[test]
+fn the_skew_is_logged_once_at_warn_level_and_a_key_near_its_end_is_warned_about() {
+    let capture = common::Capture::default();
+    let sink = capture.clone();
+    // Global: the token fetch logs from the client's runtime thread.
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || sink.clone())
+            .with_max_level(tracing::Level::WARN)
+            .finish(),
+    )
+    .unwrap();
+    let env = common::env();
+    env.mock.set_clock_offset(-200);
+    let client = blocking::Client::new(env.config()).unwrap();
+    for _ in 0..3 {
+        client.clear_cache();
+        client.headers().unwrap();
+    }
+    let text = capture.text();
+    assert_eq!(text.matches("differs from Maskinporten's").count(), 1, "{text}");
+    assert!(text.contains("WARN"), "{text}");
+
+    let mut b = env.builder();
+    for k in ["certificate", "certificate_password", "private_key"] {
+        b.unset(k).unwrap();
+    }
+    b.set("private_key", env.files.key_jwk_expiring.to_str().unwrap()).unwrap();
+    fiks_integrasjon::Credentials::from_config(&b.build().unwrap()).unwrap();
+    let text = capture.text();
+    assert!(text.contains("expires in less than 30 days: register a new one"), "{text}");
+    assert!(text.contains("mock-kid-1"), "{text}");
+}

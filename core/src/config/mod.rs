@@ -400,6 +400,9 @@ impl fmt::Debug for Config {
         for (k, v) in self.entries() {
             m.entry(&k, &v);
         }
+        if self.signer.is_some() {
+            m.entry(&"signer", &"<external signer>");
+        }
         for (name, i) in &self.tables.integrasjoner {
             m.entry(&format!("integrasjoner.{name}"), &format!("{} <redacted>", i.id));
         }

@@ -151,7 +151,7 @@ impl Credentials {
         let password =
             Zeroizing::new(password.map(|p| secrecy::ExposeSecret::expose_secret(p).to_string()).unwrap_or_default());
         if external_signer {
-            return Self::load_chain_only(certificate, &password);
+            return Self::load_chain_only(certificate);
         }
         let mut key_info = None;
         let mut read_key = |source: &CertificateSource| -> Result<Zeroizing<Vec<u8>>> {
@@ -215,7 +215,7 @@ impl Credentials {
     }
 
     /// The certificate chain alone (PEM or DER), for an external signer; no chain with `kid`.
-    fn load_chain_only(certificate: Option<&CertificateSource>, password: &str) -> Result<Credentials> {
+    fn load_chain_only(certificate: Option<&CertificateSource>) -> Result<Credentials> {
         let chain = match certificate {
             None => Vec::new(),
             Some(CertificateSource::Pkcs12Bytes(_)) => {
@@ -227,16 +227,12 @@ impl Credentials {
             Some(source) => {
                 let data = read_source(source, "certificate")?;
                 if looks_like_pem(&data) {
-                    let (chain, key) = parse_pem_certs(&data, password).or_else(|e| {
-                        // A key block the signer does not need (and may not be able to read) is ignored.
-                        if has_key_block(&data) { parse_pem_certs_only(&data) } else { Err(e) }
-                    })?;
-                    if key.is_some() {
+                    if has_key_block(&data) {
                         tracing::warn!(
                             "the certificate file also holds a private key; it is not used: the external signer signs"
                         );
                     }
-                    chain
+                    pem_certificates(&data)?
                 } else if X509Certificate::from_der(&data).is_ok() {
                     vec![data.to_vec()]
                 } else {
@@ -393,8 +389,7 @@ fn looks_like_json(data: &[u8]) -> bool {
 }
 
 /// The certificates of a PEM file, ignoring any key block.
-#[allow(clippy::type_complexity)]
-fn parse_pem_certs_only(data: &[u8]) -> Result<(Vec<Vec<u8>>, Option<Zeroizing<Vec<u8>>>)> {
+fn pem_certificates(data: &[u8]) -> Result<Vec<Vec<u8>>> {
     let mut certs = Vec::new();
     for section in <(SectionKind, Vec<u8>) as PemObject>::pem_slice_iter(data) {
         let Ok((kind, der)) = section else { continue };
@@ -405,7 +400,7 @@ fn parse_pem_certs_only(data: &[u8]) -> Result<(Vec<Vec<u8>>, Option<Zeroizing<V
     if certs.is_empty() {
         return Err(Error::cert(P::NotACertificate, "the PEM file holds no CERTIFICATE block"));
     }
-    Ok((certs, Some(Zeroizing::new(Vec::new()))))
+    Ok(certs)
 }
 
 /// The PKCS#8 DER of the private key in PEM text (PKCS#8 or PKCS#1, not encrypted).

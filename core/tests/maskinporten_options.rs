@@ -150,6 +150,16 @@ fn a_signer_config_is_checked() {
     }
     b.set_signer(key_signer(&env));
     assert_eq!(b.build().unwrap_err().config_key(), Some("key_id"));
+    // One DER certificate (the leaf; the mock knows the intermediate) and a PEM chain as text work too.
+    let der = env.dir().join("leaf.der");
+    std::fs::write(&der, env.mock.pki().leaf_der()).unwrap();
+    for certificate in [der.to_str().unwrap().to_string(), env.mock.pki().chain_pem()] {
+        let mut b = with_signer(&env, key_signer(&env));
+        b.set("certificate", &certificate).unwrap();
+        let client = blocking::Client::new(b.build().unwrap()).unwrap();
+        assert!(client.certificate().unwrap().key_matches);
+        client.access_token().unwrap();
+    }
     // A PKCS#12 file is not a chain without a key.
     let mut b = env.builder();
     b.unset("private_key").unwrap();

@@ -186,6 +186,12 @@ fn a_jwk_key_sends_its_kid() {
     client.headers().unwrap();
     assert_eq!(env.mock.counters().last_grant_header.unwrap()["kid"], env.mock.pki().kid());
 
+    // The JWK's text itself works as well (a container secret, a vault).
+    let mut text = b.clone();
+    text.set("private_key", &std::fs::read_to_string(&env.files.key_jwk).unwrap()).unwrap();
+    blocking::Client::new(text.build().unwrap()).unwrap().access_token().unwrap();
+    assert!(!format!("{:?}", text.build().unwrap()).contains("\"d\""), "the key's text is never shown");
+
     // `key_id` wins over the JWK's kid (and the mock knows no such key).
     let mut b2 = b.clone();
     b2.set("key_id", "annen-nokkel").unwrap();

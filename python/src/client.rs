@@ -23,7 +23,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwapOption;
 use fiks_integrasjon::blocking::{Call, Pending};
-use fiks_integrasjon::config::KeyKind;
+use fiks_integrasjon::config::{KEYS, KeyKind};
 use fiks_integrasjon::{
     CertificateInfo, Config, ConfigBuilder, Error, FiksHeaders, FiksIoCredentials, FiksRequest, Token, TokenRequest,
     blocking,
@@ -34,7 +34,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyCFunction, PyDict, PyString, PyTuple, PyType};
 
 use crate::aio::{self, Completions, PyCall};
-use crate::config::{ProviderFailure, apply_kwargs};
+use crate::config::{Failures, apply_kwargs};
 use crate::errors::{to_py, to_py_with};
 use crate::logging;
 use crate::multipart;
@@ -55,10 +55,19 @@ struct HeadersDict {
 /// fiks_integrasjon.CONFIG_KEYS lists them with their kinds: environment ("test"/"prod"),
 /// issuer, scopes (str or list), certificate (path, PEM text, or the PKCS#12 file's bytes),
 /// certificate_password, private_key, key_id, audience, token_endpoint, resource,
-/// consumer_org, on_behalf_of, pid, integrasjon_id, integrasjon_passord, fiks_base_url,
-/// allowed_origins, person_token (str, or a callable returning the citizen's token), ca_file,
-/// timeout_seconds, connect_timeout_seconds, refresh_ahead_seconds, max_retries,
-/// retry_deadline_seconds, max_response_bytes (default 64 MiB). Also: Client.from_file(path, **overrides), Client.from_env().
+/// consumer_org, on_behalf_of, pid, authorization_details (JSON str, a mapping, a list of
+/// mappings or an AuthorizationDetails), discovery (bool: read audience and token_endpoint from
+/// Maskinporten's metadata), token_cache ("memory"/"disk"), token_cache_dir, integrasjon_id,
+/// integrasjon_passord, fiks_base_url, allowed_origins, person_token (str, or a callable
+/// returning the citizen's token), ca_file, timeout_seconds, connect_timeout_seconds,
+/// refresh_ahead_seconds, max_retries, retry_deadline_seconds, max_response_bytes (default
+/// 64 MiB). Also: Client.from_file(path, **overrides), Client.from_env().
+///
+/// signer= signs the grants with a key kept elsewhere (HSM, smart card, KMS): a cryptography
+/// RSAPrivateKey (called as key.sign(data, PKCS1v15(), SHA256())) or a callable (bytes) ->
+/// bytes returning the RS256 signature. certificate is then the chain without its key (PEM
+/// file or text), or leave it out and give key_id. It runs on a library thread, bounded by
+/// timeout_seconds; what it raises becomes CertificateError(problem="signer").
 ///
 /// Two tables: integrasjoner={"bergen": (integrasjon_id, integrasjon_passord)} (or a mapping with
 /// those keys) for for_integrasjon_named(), and services={"svarut": "https://..."} for
@@ -75,7 +84,8 @@ pub(crate) struct PyClient {
     /// `None` once closed.
     client: ArcSwapOption<blocking::Client>,
     headers_dict: ArcSwapOption<HeadersDict>,
-    provider_failure: ProviderFailure,
+    /// What its `person_token` callable and `signer` raised last (shared with derived clients).
+    failures: Failures,
     /// Who this client speaks as (fixed when it is made; readable after `close()`).
     speaker: SpeakerInfo,
 }
@@ -145,7 +155,7 @@ where
         let (completions, id): (Py<Completions>, u64) = args.extract()?;
         let this = me.get();
         let client = this.client()?;
-        let failure = this.provider_failure.clone();
+        let failure = this.failures.clone();
         let started = start(
             &client,
             Box::new(move |result| {
@@ -218,9 +228,9 @@ fn wait_interruptibly<T: Send>(py: Python<'_>, mut pending: Pending<T>) -> PyRes
 }
 
 impl PyClient {
-    fn start(py: Python<'_>, builder: ConfigBuilder, provider_failure: ProviderFailure) -> PyResult<PyClient> {
+    fn start(py: Python<'_>, builder: ConfigBuilder, failures: Failures) -> PyResult<PyClient> {
         logging::refresh(py);
-        let error = |e| to_py_with(e, &provider_failure);
+        let error = |e| to_py_with(e, &failures);
         let config = builder.build().map_err(error)?;
         let for_runtime = config.clone();
         let client =
@@ -230,7 +240,7 @@ impl PyClient {
             speaker: SpeakerInfo::of(&client, false),
             client: ArcSwapOption::from_pointee(client),
             headers_dict: ArcSwapOption::empty(),
-            provider_failure,
+            failures,
         })
     }
 
@@ -249,13 +259,13 @@ impl PyClient {
             speaker: SpeakerInfo::of(&client, true),
             client: ArcSwapOption::from_pointee(client),
             headers_dict: ArcSwapOption::empty(),
-            provider_failure: self.provider_failure.clone(),
+            failures: self.failures.clone(),
         })
     }
 
     /// The core error as a Python exception.
     fn error(&self, e: Error) -> PyErr {
-        to_py_with(e, &self.provider_failure)
+        to_py_with(e, &self.failures)
     }
 
     /// The blocking client, unless closed.
@@ -292,27 +302,122 @@ impl PyClient {
         Ok(d)
     }
 
-    fn token_request(&self, scopes: &Bound<'_, PyAny>) -> PyResult<TokenRequest> {
-        let scopes: Vec<String> = if let Ok(s) = scopes.cast::<PyString>() {
-            s.to_cow()?.split_whitespace().map(str::to_string).collect()
-        } else {
-            scopes.extract().map_err(|_| PyTypeError::new_err("scopes must be a str or a list of str"))?
-        };
-        Ok(TokenRequest { scopes, ..TokenRequest::from_config(&self.config) })
+    /// The token request of `options`: `None` when none is given (the client's default
+    /// request), else the default request with each given option set by the core.
+    fn token_request(&self, options: &TokenOptions<'_, '_>) -> PyResult<Option<TokenRequest>> {
+        let given = options.texts()?;
+        if given.is_empty() {
+            return Ok(None);
+        }
+        let mut request = TokenRequest::from_config(&self.config);
+        for (name, text) in given {
+            request.set(name, &text).map_err(|e| self.error(e))?;
+        }
+        Ok(Some(request))
     }
 
-    fn token_for(&self, py: Python<'_>, scopes: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<Token>> {
-        match scopes {
+    fn token_for(&self, py: Python<'_>, options: &TokenOptions<'_, '_>) -> PyResult<Arc<Token>> {
+        match self.token_request(options)? {
             None => match self.client.load().as_ref().and_then(|c| c.cached_token()) {
                 Some(t) => Ok(t),
                 None => wait!(self, py, |c| c.token()),
             },
-            Some(s) => {
-                let request = self.token_request(s)?;
-                wait!(self, py, |c| c.token_for(&request))
-            }
+            Some(request) => wait!(self, py, |c| c.token_for(&request)),
         }
     }
+
+    /// `access_token_async` and `token_async`: a cached default token at once, else an
+    /// awaitable of the fetch on the library thread.
+    fn start_token<'py>(
+        slf: &Bound<'py, Self>,
+        options: &TokenOptions<'_, '_>,
+        convert: fn(Python<'_>, Arc<Token>) -> PyResult<Py<PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (py, this) = (slf.py(), slf.get());
+        let request = this.token_request(options)?;
+        if request.is_none()
+            && let Some(t) = this.client.load().as_ref().and_then(|c| c.cached_token())
+        {
+            return ready(py, convert(py, t)?.into_bound(py));
+        }
+        this.client()?;
+        match request {
+            None => awaitable(slf, |c, done| c.start(|c| async move { c.token().await }, done), convert),
+            Some(r) => awaitable(
+                slf,
+                move |c, done| {
+                    let r = r.clone();
+                    c.start(|c| async move { c.token_for(&r).await }, done)
+                },
+                convert,
+            ),
+        }
+    }
+
+    /// The configuration as `config` and `repr` show it: the core's entries, and `signer` as
+    /// `<signer>` (never the object) where `private_key` would be.
+    fn shown_config(&self) -> Vec<(&'static str, String)> {
+        let mut entries = self.config.entries();
+        if self.config.signer().is_some() {
+            let order = |name: &str| KEYS.iter().position(|k| k.name == name).unwrap_or(usize::MAX);
+            let at = entries.iter().position(|(k, _)| order(k) > order("private_key")).unwrap_or(entries.len());
+            entries.insert(at, ("signer", "<signer>".to_string()));
+        }
+        entries
+    }
+}
+
+/// The per-request token options of `access_token()`, `token()` and their `_async` twins, as
+/// given (`None`: not given). The core checks each value ([`TokenRequest::set`]).
+struct TokenOptions<'a, 'py> {
+    scopes: Option<&'a Bound<'py, PyAny>>,
+    resource: Option<&'a Bound<'py, PyAny>>,
+    consumer_org: Option<String>,
+    pid: Option<String>,
+    on_behalf_of: Option<String>,
+    authorization_details: Option<&'a Bound<'py, PyAny>>,
+}
+
+impl TokenOptions<'_, '_> {
+    /// The given options as `(name, text)` for [`TokenRequest::set`]: a list of strings is
+    /// joined by spaces, `authorization_details` turned into JSON text.
+    fn texts(&self) -> PyResult<Vec<(&'static str, String)>> {
+        let mut out = Vec::new();
+        for (name, v) in [("scopes", self.scopes), ("resource", self.resource)] {
+            if let Some(v) = v {
+                out.push((name, words(name, v)?));
+            }
+        }
+        for (name, v) in
+            [("consumer_org", &self.consumer_org), ("pid", &self.pid), ("on_behalf_of", &self.on_behalf_of)]
+        {
+            if let Some(v) = v {
+                out.push((name, v.clone()));
+            }
+        }
+        if let Some(v) = self.authorization_details {
+            out.push(("authorization_details", crate::authorization_details::option_text(v)?));
+        }
+        Ok(out)
+    }
+}
+
+/// `scopes=`/`resource=`: a space-separated `str`, or a sequence of `str` (joined by spaces).
+fn words(name: &str, v: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(s) = v.cast::<PyString>() {
+        return Ok(s.to_cow()?.to_string());
+    }
+    let list: Vec<String> =
+        v.extract().map_err(|_| PyTypeError::new_err(format!("{name} must be a str or a list of str")))?;
+    Ok(list.join(" "))
+}
+
+fn token_str(py: Python<'_>, t: Arc<Token>) -> PyResult<Py<PyAny>> {
+    Ok(PyString::new(py, t.access_token()).into_any().unbind())
+}
+
+fn token_object(py: Python<'_>, t: Arc<Token>) -> PyResult<Py<PyAny>> {
+    Ok(Py::new(py, PyToken { inner: t })?.into_any())
 }
 
 /// Builds the core request from `Client.request`'s arguments (one parameter per keyword). The
@@ -532,16 +637,43 @@ impl PyClient {
         Ok(PyFiksIoCredentials { inner })
     }
 
-    /// The access token (for the configured scopes, or for `scopes`), from the cache when fresh.
-    #[pyo3(signature = (scopes = None))]
-    fn access_token(&self, py: Python<'_>, scopes: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
-        Ok(self.token_for(py, scopes)?.access_token().to_string())
+    /// The access token, from the cache when fresh: for the configured request, or with the
+    /// given per-request options on top of it (`scopes` and `resource`: a space-separated str
+    /// or a list; `consumer_org`, `pid`, `on_behalf_of`: str; `authorization_details`: an
+    /// `AuthorizationDetails`, a JSON str, a mapping or a list of mappings; an empty str clears
+    /// a configured value). Each combination is its own cached token. A bad option raises
+    /// `ConfigError` before any request.
+    #[pyo3(signature = (scopes = None, *, resource = None, consumer_org = None, pid = None, on_behalf_of = None, authorization_details = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn access_token(
+        &self,
+        py: Python<'_>,
+        scopes: Option<&Bound<'_, PyAny>>,
+        resource: Option<&Bound<'_, PyAny>>,
+        consumer_org: Option<String>,
+        pid: Option<String>,
+        on_behalf_of: Option<String>,
+        authorization_details: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let options = TokenOptions { scopes, resource, consumer_org, pid, on_behalf_of, authorization_details };
+        Ok(self.token_for(py, &options)?.access_token().to_string())
     }
 
-    /// The access token with its metadata.
-    #[pyo3(signature = (scopes = None))]
-    fn token(&self, py: Python<'_>, scopes: Option<&Bound<'_, PyAny>>) -> PyResult<PyToken> {
-        Ok(PyToken { inner: self.token_for(py, scopes)? })
+    /// The access token with its metadata (the same options as `access_token`).
+    #[pyo3(signature = (scopes = None, *, resource = None, consumer_org = None, pid = None, on_behalf_of = None, authorization_details = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn token(
+        &self,
+        py: Python<'_>,
+        scopes: Option<&Bound<'_, PyAny>>,
+        resource: Option<&Bound<'_, PyAny>>,
+        consumer_org: Option<String>,
+        pid: Option<String>,
+        on_behalf_of: Option<String>,
+        authorization_details: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyToken> {
+        let options = TokenOptions { scopes, resource, consumer_org, pid, on_behalf_of, authorization_details };
+        Ok(PyToken { inner: self.token_for(py, &options)? })
     }
 
     /// The three Fiks headers: `Authorization`, `IntegrasjonId`, `IntegrasjonPassord`.
@@ -566,36 +698,37 @@ impl PyClient {
         )
     }
 
-    /// `await client.access_token_async(scopes=None)`: the access token without blocking the
-    /// event loop (see `headers_async`).
-    #[pyo3(signature = (scopes = None))]
+    /// `await client.access_token_async(...)`: the access token without blocking the event
+    /// loop (see `headers_async`); the same options as `access_token`.
+    #[pyo3(signature = (scopes = None, *, resource = None, consumer_org = None, pid = None, on_behalf_of = None, authorization_details = None))]
+    #[allow(clippy::too_many_arguments)]
     fn access_token_async<'py>(
         slf: &Bound<'py, Self>,
         scopes: Option<&Bound<'_, PyAny>>,
+        resource: Option<&Bound<'_, PyAny>>,
+        consumer_org: Option<String>,
+        pid: Option<String>,
+        on_behalf_of: Option<String>,
+        authorization_details: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (py, this) = (slf.py(), slf.get());
-        let request = match scopes {
-            None => {
-                if let Some(t) = this.client.load().as_ref().and_then(|c| c.cached_token()) {
-                    return ready(py, PyString::new(py, t.access_token()).into_any());
-                }
-                None
-            }
-            Some(s) => Some(this.token_request(s)?),
-        };
-        this.client()?;
-        let to_str = |py: Python<'_>, t: Arc<Token>| Ok(PyString::new(py, t.access_token()).into_any().unbind());
-        match request {
-            None => awaitable(slf, |c, done| c.start(|c| async move { c.token().await }, done), to_str),
-            Some(r) => awaitable(
-                slf,
-                move |c, done| {
-                    let r = r.clone();
-                    c.start(|c| async move { c.token_for(&r).await }, done)
-                },
-                to_str,
-            ),
-        }
+        let options = TokenOptions { scopes, resource, consumer_org, pid, on_behalf_of, authorization_details };
+        PyClient::start_token(slf, &options, token_str)
+    }
+
+    /// `await client.token_async(...)`: `token()` without blocking the event loop.
+    #[pyo3(signature = (scopes = None, *, resource = None, consumer_org = None, pid = None, on_behalf_of = None, authorization_details = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn token_async<'py>(
+        slf: &Bound<'py, Self>,
+        scopes: Option<&Bound<'_, PyAny>>,
+        resource: Option<&Bound<'_, PyAny>>,
+        consumer_org: Option<String>,
+        pid: Option<String>,
+        on_behalf_of: Option<String>,
+        authorization_details: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let options = TokenOptions { scopes, resource, consumer_org, pid, on_behalf_of, authorization_details };
+        PyClient::start_token(slf, &options, token_object)
     }
 
     /// `await client.request_async(method, path, ...)`: `request()` without blocking the event
@@ -748,11 +881,12 @@ impl PyClient {
         Ok(self.client()?.certificate().map(|inner| PyCertificateInfo { inner }))
     }
 
-    /// The configuration, every key with a printable value (secrets shown as `<redacted>`).
+    /// The configuration, every key with a printable value (secrets shown as `<redacted>`, an
+    /// external signer as `signer: "<signer>"`).
     #[getter]
     fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        for (k, v) in self.config.entries() {
+        for (k, v) in self.shown_config() {
             d.set_item(k, v)?;
         }
         Ok(d)
@@ -824,7 +958,7 @@ impl PyClient {
             parts.push(format!("integrasjon_id={id}"));
             parts.push(format!("is_person={}", if self.speaker.is_person { "True" } else { "False" }));
         }
-        for (k, v) in self.config.entries().into_iter().filter(|(k, v)| {
+        for (k, v) in self.shown_config().into_iter().filter(|(k, v)| {
             !v.is_empty() && !(self.speaker.derived && (*k == "integrasjon_id" || *k == "integrasjon_passord"))
         }) {
             let shown = if v.starts_with('<') && v.ends_with('>') { v } else { py_repr(py, &v)? };

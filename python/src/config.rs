@@ -8,13 +8,19 @@
 //! - `None` means "not given" (so `from_file(path, issuer=None)` keeps the file's issuer);
 //! - a `str` is passed to the core as it is, for every key;
 //! - a number kind (`seconds`, `count`) also takes an `int` or a `float` (not a `bool`);
+//! - a `flag` kind (`discovery`) also takes a `bool` (`True` → `"true"`); no other kind does;
 //! - a `list` kind also takes a list or tuple of strings (joined by spaces);
 //! - a `path` or `credential` kind also takes an `os.PathLike`;
 //! - `certificate` also takes `bytes`: the PKCS#12 file's content, opened with the
 //!   `certificate_password` from wherever it is set (keyword, `FIKS_CERTIFICATE_PASSWORD`, file);
-//! - `person_token` also takes a callable returning the citizen's token.
+//! - `person_token` also takes a callable returning the citizen's token;
+//! - `authorization_details` also takes an `AuthorizationDetails`, a mapping or a list of
+//!   mappings (`json.dumps`'ed; checked by the core, see [`crate::authorization_details`]).
 //!
-//! The values are then checked by the core ([`ConfigBuilder::build`]), as for every source.
+//! Besides the keys, `signer=` (not a key: it has no text form) takes a private key object or a
+//! callable that signs the grants ([`crate::signer`]), and `integrasjoner=` and `services=` take
+//! the two tables. The values are then checked by the core ([`ConfigBuilder::build`]), as for
+//! every source.
 
 use std::sync::{Arc, Mutex};
 
@@ -41,7 +47,7 @@ impl PyConfigKey {
         self.spec.name
     }
     /// The kind of value: `text`, `choice`, `secret`, `path`, `credential`, `url`, `seconds`,
-    /// `count`, `list`, `digits` or `uuid`.
+    /// `count`, `list`, `digits`, `uuid` or `flag` (the core's names, [`KeyKind::as_str`]).
     #[getter]
     fn kind(&self) -> &'static str {
         self.spec.kind.as_str()
@@ -99,25 +105,62 @@ pub(crate) fn config_keys(py: Python<'_>) -> PyResult<Bound<'_, PyMappingProxy>>
     Ok(PyMappingProxy::new(py, d.cast::<PyMapping>()?))
 }
 
-/// The exception a `person_token` callable raised last, kept by its client to become the
-/// `__cause__` of the `TokenError` the core reports for it. The callable runs on whichever
-/// thread the core calls it from (the runtime thread, for a call that was spawned there), so
+/// The exceptions the client's Python callbacks raised last, kept to become the `__cause__` of
+/// the error the core reports for them: the `person_token` callable's (a `TokenError`) and the
+/// `signer`'s (a `CertificateError` with problem `signer`). The callbacks run on whichever
+/// thread the core calls them from (the runtime thread, for a call that was spawned there), so
 /// this is shared with the client rather than kept per thread.
-pub(crate) type ProviderFailure = Arc<Mutex<Option<PyErr>>>;
+#[derive(Default)]
+pub(crate) struct CallbackFailures {
+    person_token: Mutex<Option<PyErr>>,
+    signer: Mutex<Option<PyErr>>,
+}
 
-fn config_error(key: &str, message: String) -> PyErr {
+impl CallbackFailures {
+    fn put(slot: &Mutex<Option<PyErr>>, e: Option<PyErr>) {
+        if let Ok(mut slot) = slot.lock() {
+            *slot = e;
+        }
+    }
+    fn take(slot: &Mutex<Option<PyErr>>) -> Option<PyErr> {
+        slot.lock().ok().and_then(|mut s| s.take())
+    }
+    pub(crate) fn set_person_token(&self, e: Option<PyErr>) {
+        Self::put(&self.person_token, e);
+    }
+    pub(crate) fn set_signer(&self, e: Option<PyErr>) {
+        Self::put(&self.signer, e);
+    }
+    pub(crate) fn take_person_token(&self) -> Option<PyErr> {
+        Self::take(&self.person_token)
+    }
+    pub(crate) fn take_signer(&self) -> Option<PyErr> {
+        Self::take(&self.signer)
+    }
+}
+
+/// What a client keeps of its callbacks' failures (shared with the clients derived from it).
+pub(crate) type Failures = Arc<CallbackFailures>;
+
+pub(crate) fn config_error(key: &str, message: String) -> PyErr {
     to_py(Error::Config { key: Some(key.to_string()), message })
 }
 
 /// Applies keyword arguments as explicit values (the highest precedence). Returns where the
-/// `person_token` callable, when one was given, leaves what it raised.
-pub(crate) fn apply_kwargs(b: &mut ConfigBuilder, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<ProviderFailure> {
-    let failure = ProviderFailure::default();
+/// `person_token` callable and the `signer`, when given, leave what they raised.
+pub(crate) fn apply_kwargs(b: &mut ConfigBuilder, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Failures> {
+    let failure = Failures::default();
     let Some(kwargs) = kwargs else {
         return Ok(failure);
     };
     for (k, v) in kwargs.iter() {
         let name: String = k.extract()?;
+        if name == "signer" {
+            if !v.is_none() {
+                b.set_signer(crate::signer::signer(&v, failure.clone())?);
+            }
+            continue;
+        }
         if name == "integrasjoner" || name == "services" {
             if !v.is_none() {
                 apply_table(b, &name, &v)?;
@@ -133,6 +176,9 @@ pub(crate) fn apply_kwargs(b: &mut ConfigBuilder, kwargs: Option<&Bound<'_, PyDi
             b.set_person_token_provider(provider(v.unbind(), failure.clone()));
         } else if spec.name == "certificate" && (v.is_instance_of::<PyBytes>() || v.is_instance_of::<PyByteArray>()) {
             b.set_certificate_bytes(v.extract()?);
+        } else if spec.name == "authorization_details" && !v.is_instance_of::<PyString>() {
+            let json = crate::authorization_details::as_json_text(&v)?.ok_or_else(|| wrong_type(spec, &v))?;
+            b.set(spec.name, &json).map_err(to_py)?;
         } else {
             b.set(spec.name, &text(spec, &v)?).map_err(to_py)?;
         }
@@ -217,6 +263,9 @@ fn text(spec: &KeySpec, v: &Bound<'_, PyAny>) -> PyResult<String> {
     {
         return Ok(v.str()?.to_cow()?.to_string());
     }
+    if kind == KeyKind::Flag && v.is_instance_of::<PyBool>() {
+        return Ok(if v.is_truthy()? { "true" } else { "false" }.to_string());
+    }
     if kind == KeyKind::List && (v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>()) {
         let mut parts = Vec::new();
         for item in v.try_iter()? {
@@ -238,11 +287,13 @@ fn wrong_type(spec: &KeySpec, v: &Bound<'_, PyAny>) -> PyErr {
     let what = match (spec.name, spec.kind) {
         ("person_token", _) => "a string or a callable returning one",
         ("certificate", _) => "a path, PEM text, or the PKCS#12 file's content as bytes",
+        ("authorization_details", _) => "an AuthorizationDetails, a JSON str, a mapping or a list of mappings",
         (_, KeyKind::Credential) => "a path or PEM text",
         (_, KeyKind::Path) => "a path",
         (_, KeyKind::List) => "a string or a list of strings",
         (_, KeyKind::Seconds { .. }) => "a number of seconds",
         (_, KeyKind::Count { .. }) => "a whole number",
+        (_, KeyKind::Flag) => "a bool or a string",
         _ => "a string",
     };
     let type_name = v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
@@ -252,15 +303,13 @@ fn wrong_type(spec: &KeySpec, v: &Bound<'_, PyAny>) -> PyErr {
 /// Wraps a Python callable as the core's person token provider. It is called with the GIL
 /// taken (from a thread that released it); what it raises is kept in `failure` for the client
 /// to chain as the `TokenError`'s cause.
-fn provider(callable: Py<PyAny>, failure: ProviderFailure) -> PersonTokenProvider {
+fn provider(callable: Py<PyAny>, failure: Failures) -> PersonTokenProvider {
     Arc::new(move || {
         Python::try_attach(|py| match callable.bind(py).call0().and_then(|r| r.extract::<String>()) {
             Ok(token) => Ok(token),
             Err(e) => {
                 let what = e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "an exception".into());
-                if let Ok(mut slot) = failure.lock() {
-                    *slot = Some(e);
-                }
+                failure.set_person_token(Some(e));
                 Err(format!("it raised {what}"))
             }
         })

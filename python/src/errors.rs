@@ -11,19 +11,19 @@
 //! |---|---|---|
 //! | `Config` | `ConfigError` | `key` |
 //! | `Certificate` | `CertificateError` | |
-//! | `Token` | `TokenError` | `error`, `description`, `error_uri`, `mp_code` |
+//! | `Token` | `TokenError` | `error`, `description`, `error_uri`, `mp_code`, `is_authorization_details`, `is_time_refusal` |
 //! | `Api` | `ApiError` | `error_id`, `error_code`, `error_json`, `message`, `path`, `original_path`, `timestamp`, `error`, `extra`, `body`, `body_truncated`, `integrasjon_refused`, `person_token` |
 //! | `Transport` | `TransportError` | |
 //! | `Usage` | `UsageError` | |
 //! | `Cancelled` | `CancelledError` | |
 
-use fiks_integrasjon::{ApiError, Error, ErrorKind};
+use fiks_integrasjon::{ApiError, CertificateProblem, Error, ErrorKind};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyModule, PyString};
 
-use crate::config::ProviderFailure;
+use crate::config::Failures;
 
 /// The Python module holding the exception classes.
 const ERRORS_MODULE: &str = "fiks_integrasjon._errors";
@@ -42,11 +42,16 @@ pub(crate) fn to_py(e: Error) -> PyErr {
 }
 
 /// Like [`to_py`], chaining what the client's `person_token` callable raised as the cause of
-/// the `TokenError` the core reports for it.
-pub(crate) fn to_py_with(e: Error, failure: &ProviderFailure) -> PyErr {
-    let provider_failed = matches!(e, Error::PersonToken { .. });
+/// the `TokenError` the core reports for it, and what its `signer` raised as the cause of the
+/// `CertificateError` (problem `signer`).
+pub(crate) fn to_py_with(e: Error, failure: &Failures) -> PyErr {
+    let cause = match &e {
+        Error::PersonToken { .. } => failure.take_person_token(),
+        Error::Certificate { problem: CertificateProblem::Signer, .. } => failure.take_signer(),
+        _ => None,
+    };
     let err = to_py(e);
-    if provider_failed && let Some(cause) = failure.lock().ok().and_then(|mut f| f.take()) {
+    if let Some(cause) = cause {
         Python::attach(|py| err.set_cause(py, Some(cause)));
     }
     err
@@ -90,6 +95,8 @@ pub(crate) fn exception<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, 
             kw.set_item("description", &t.description)?;
             kw.set_item("error_uri", &t.error_uri)?;
             kw.set_item("mp_code", &t.mp_code)?;
+            kw.set_item("is_authorization_details", t.is_authorization_details())?;
+            kw.set_item("is_time_refusal", t.is_time_refusal())?;
         }
         Error::Api(a) => api_fields(py, &kw, a)?,
         // Maskinporten was not asked: no HTTP status; `error` names the source that failed.
@@ -157,7 +164,7 @@ pub(crate) fn parse_error<'py>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fiks_integrasjon::{CertificateProblem, TokenError, TransportProblem};
+    use fiks_integrasjon::{TokenError, TransportProblem};
 
     /// Starts an embedded interpreter with the package's Python half importable; the native
     /// half is this crate's own module, put in place under its package name.
@@ -236,6 +243,7 @@ mod tests {
             assert_eq!(attr::<String>(&e, "description"), "MP-110 aud");
             assert_eq!(attr::<String>(&e, "mp_code"), "MP-110");
             assert!(attr::<Option<String>>(&e, "error_uri").is_none());
+            assert!(!attr::<bool>(&e, "is_authorization_details"));
 
             let e = exception(
                 py,
@@ -327,6 +335,46 @@ mod tests {
             assert_eq!(attr::<u16>(&e, "status"), 0);
             assert_eq!(attr::<String>(&e, "problem"), "person_token_provider");
             assert_eq!(attr::<String>(&e, "error"), "person_token_provider");
+        })
+    }
+
+    #[test]
+    fn token_refusals_carry_the_core_verdicts() {
+        with_python(|py| {
+            for (code, rar) in [("MP-301", true), ("MP-302", true), ("MP-303", true), ("MP-110", false)] {
+                let t = TokenError {
+                    status: 400,
+                    error: "invalid_request".into(),
+                    mp_code: Some(code.into()),
+                    ..Default::default()
+                };
+                let expected = (t.is_authorization_details(), t.is_time_refusal());
+                assert_eq!(expected.0, rar);
+                let e = exception(py, &Error::Token(Box::new(t))).unwrap();
+                assert_eq!(attr::<bool>(&e, "is_authorization_details"), expected.0, "{code}");
+                assert_eq!(attr::<bool>(&e, "is_time_refusal"), expected.1, "{code}");
+            }
+        })
+    }
+
+    #[test]
+    fn signer_failures_are_certificate_errors_with_the_signers_exception_as_cause() {
+        with_python(|py| {
+            let failures = crate::config::Failures::default();
+            failures.set_signer(Some(pyo3::exceptions::PyConnectionError::new_err("offline")));
+            let e = Error::Certificate {
+                problem: CertificateProblem::Signer,
+                key: "signer",
+                message: "the external signer failed: ConnectionError: offline".into(),
+            };
+            let err = to_py_with(e, &failures);
+            let value = err.value(py);
+            assert!(is_instance(value.as_any(), "CertificateError"));
+            assert_eq!(attr::<String>(value.as_any(), "problem"), "signer");
+            assert_eq!(attr::<String>(value.as_any(), "config_key"), "signer");
+            let cause = err.cause(py).expect("the signer's exception as __cause__");
+            assert!(cause.is_instance_of::<pyo3::exceptions::PyConnectionError>(py));
+            assert!(failures.take_signer().is_none(), "taken once");
         })
     }
 

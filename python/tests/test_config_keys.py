@@ -28,12 +28,14 @@ KIND_ALIAS = {
     "seconds": "_Seconds",
     "count": "_Count",
     "list": "_List",
+    "flag": "_Flag",
 }
 
 #: Keys that take more than their kind's alias says (a binding convenience), typed by hand.
 SPECIAL = {
     "certificate": "Optional[Union[str, 'os.PathLike[str]', bytes, bytearray]]",
     "person_token": "Optional[Union[str, Callable[[], str]]]",
+    "authorization_details": "Optional[_AuthorizationDetailsLike]",
 }
 
 

@@ -22,7 +22,7 @@ def test_installed_from_the_wheel_with_typing_files() -> None:
 
 
 def test_public_module_paths() -> None:
-    for cls in (fiks.Client, fiks.Response, fiks.Token, fiks.CertificateInfo):
+    for cls in (fiks.Client, fiks.Response, fiks.Token, fiks.CertificateInfo, fiks.AuthorizationDetails):
         assert cls.__module__ == "fiks_integrasjon", cls
     # Tracebacks and reprs show the public path, not the private module that defines them.
     for obj in (

@@ -74,10 +74,12 @@ pub(super) enum Inline {
     Pkcs12(Vec<u8>),
 }
 
-/// Sorts a `certificate`/`private_key` value: PEM text (it holds `-----BEGIN`), base64 of a
-/// PKCS#12 file (long, base64 only, decoding to a DER sequence), or else a path.
+/// Sorts a `certificate`/`private_key` value: PEM text (it holds `-----BEGIN`), a JWK (JSON
+/// text, starting with `{`), base64 of a PKCS#12 file (long, base64 only, decoding to a DER
+/// sequence), or else a path.
 pub(super) fn inline_credential(value: &str) -> Option<Inline> {
-    if value.contains("-----BEGIN ") {
+    // PEM text, or a JWK (JSON): content either way, read by the key loader.
+    if value.contains("-----BEGIN ") || value.trim_start().starts_with('{') {
         return Some(Inline::Pem(value.as_bytes().to_vec()));
     }
     let compact: Zeroizing<String> = Zeroizing::new(value.chars().filter(|c| !c.is_ascii_whitespace()).collect());

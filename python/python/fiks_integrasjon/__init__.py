@@ -33,6 +33,7 @@ from ._errors import (
 from ._headers import Headers
 from ._native import (
     CONFIG_KEYS,
+    AuthorizationDetails,
     CertificateInfo,
     Client,
     ConfigKey,
@@ -52,6 +53,7 @@ __all__ = [
     "Token",
     "FiksIoCredentials",
     "CertificateInfo",
+    "AuthorizationDetails",
     "Headers",
     "RequestsAuth",
     "HttpxAuth",

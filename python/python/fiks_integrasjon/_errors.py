@@ -64,7 +64,7 @@ class FiksError(Exception):
     - ``kind``: ``"config"``, ``"certificate"``, ``"token"``, ``"api"``, ``"transport"`` or
       ``"usage"``;
     - ``problem``: a stable ``snake_case`` name within the kind for programs to compare, or
-      ``None`` (certificate: ``"wrong_password"``, ``"expired"``, …; transport: ``"timeout"``,
+      ``None`` (certificate: ``"wrong_password"``, ``"expired"``, ``"signer"``, …; transport: ``"timeout"``,
       ``"connect"``, …; token: ``"maskinporten_refused"``, ``"maskinporten_unavailable"``,
       ``"person_token_provider"``; api: ``"integrasjon_refused"``, ``"redirect"``,
       ``"not_a_fiks_error"``);
@@ -153,8 +153,12 @@ class CertificateError(FiksError):
 
     ``problem`` is one of ``"unreadable"``, ``"not_a_certificate"``, ``"wrong_password"``,
     ``"key_mismatch"``, ``"expired"``, ``"not_yet_valid"``, ``"self_signed"``,
-    ``"unsupported_key"``, ``"missing"``; ``config_key`` is ``"certificate"``,
-    ``"private_key"`` or ``"certificate_password"``. Raised before any network call.
+    ``"unsupported_key"``, ``"missing"``, ``"signer"``; ``config_key`` is ``"certificate"``,
+    ``"private_key"``, ``"certificate_password"`` or ``"signer"``. Raised before any network
+    call, except ``"signer"``: the external signer (``Client(signer=...)``) raised, returned no
+    bytes, gave no signature within ``timeout_seconds``, or gave one that does not verify with
+    the certificate's public key — raised by the token fetch, with what the signer raised as
+    ``__cause__`` (its type and message are in the message).
     """
 
     _default_kind = "certificate"
@@ -181,15 +185,23 @@ class TokenError(FiksError):
     a ``person_token`` callable that raised gives a ``TokenError`` with ``problem`` and
     ``error`` ``"person_token_provider"`` and ``status`` ``0`` (Maskinporten was not asked),
     whose ``__cause__`` is what it raised.
+
+    ``is_authorization_details`` is ``True`` when Maskinporten refused the request's
+    ``authorization_details`` (``MP-301`` unknown type, ``MP-302`` unknown field, ``MP-303`` bad
+    value or no such systembruker or consent); ``is_time_refusal`` is ``True`` when it refused
+    the grant's time claims (what a wrong clock on this machine causes). Both are the core's
+    verdicts, not derived here.
     """
 
-    _fields = ("error", "description", "error_uri", "mp_code")
+    _fields = ("error", "description", "error_uri", "mp_code", "is_authorization_details", "is_time_refusal")
     _default_kind = "token"
     status: int
     error: str
     description: Optional[str]
     error_uri: Optional[str]
     mp_code: Optional[str]
+    is_authorization_details: bool
+    is_time_refusal: bool
 
     def __init__(
         self,
@@ -201,6 +213,8 @@ class TokenError(FiksError):
         description: Optional[str] = None,
         error_uri: Optional[str] = None,
         mp_code: Optional[str] = None,
+        is_authorization_details: bool = False,
+        is_time_refusal: bool = False,
         problem: Optional[str] = None,
         **common: Unpack[_Common],
     ) -> None:
@@ -209,6 +223,8 @@ class TokenError(FiksError):
         self.description = description
         self.error_uri = error_uri
         self.mp_code = mp_code
+        self.is_authorization_details = is_authorization_details
+        self.is_time_refusal = is_time_refusal
 
 
 class ApiError(FiksError):

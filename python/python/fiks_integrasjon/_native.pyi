@@ -2,7 +2,20 @@
 
 import datetime
 import os
-from typing import Any, Awaitable, Callable, Literal, Mapping, Optional, Sequence, Tuple, TypedDict, Union, final
+from typing import (
+    Any,
+    Awaitable,
+    Callable,
+    Literal,
+    Mapping,
+    Optional,
+    Protocol,
+    Sequence,
+    Tuple,
+    TypedDict,
+    Union,
+    final,
+)
 
 from typing_extensions import Self, Unpack
 
@@ -19,6 +32,7 @@ __all__ = [
     "Token",
     "FiksIoCredentials",
     "CertificateInfo",
+    "AuthorizationDetails",
     "Response",
     "parse_error",
     "_refresh_logging",
@@ -47,7 +61,7 @@ class ConfigKey:
     @property
     def kind(self) -> str:
         """``text``, ``choice``, ``secret``, ``path``, ``credential``, ``url``, ``seconds``,
-        ``count``, ``list``, ``digits`` or ``uuid``."""
+        ``count``, ``list``, ``digits``, ``uuid`` or ``flag``."""
     @property
     def secret(self) -> bool:
         """Whether the value is a secret (never shown)."""
@@ -77,6 +91,48 @@ _Credential = Optional[Union[str, "os.PathLike[str]"]]
 _Seconds = Optional[Union[int, float, str]]
 _Count = Optional[Union[int, str]]
 _List = Optional[Union[str, Sequence[str]]]
+_Flag = Optional[Union[bool, str]]
+
+@final
+class AuthorizationDetails:
+    """A checked ``authorization_details`` value (Maskinporten's Rich Authorization Requests,
+    RFC 9396): an Altinn systembruker or samtykke request. The rules are the core's; a bad
+    value raises ``ConfigError`` (``key == "authorization_details"``).
+
+    Equal values compare and hash equal (and share one cached token); ``repr`` shows the types
+    and organisations with a consent's ``from`` masked; ``.json`` is the whole value.
+    """
+
+    @staticmethod
+    def systembruker(orgnr: str, external_ref: Optional[str] = None) -> AuthorizationDetails:
+        """A systembruker request for the customer organisation ``orgnr`` (9 digits), with an
+        optional ``external_ref`` (when the vendor has several system users for the customer)."""
+    @staticmethod
+    def samtykke(id: str, from_: str) -> AuthorizationDetails:
+        """A samtykke (consent) request: the consent ``id`` (a UUID) given ``from_`` a person
+        (11-digit fødselsnummer), an organisation (9-digit orgnr), or the Altinn URN of either."""
+    @staticmethod
+    def parse(json_text: str) -> AuthorizationDetails:
+        """Parses and checks JSON: an array of entries (one object is taken as an array of one)."""
+    @property
+    def json(self) -> str:
+        """The canonical JSON (an array), as it goes into the grant."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+    def __reduce__(self) -> Tuple[Callable[[str], AuthorizationDetails], Tuple[str]]: ...
+
+#: What ``authorization_details`` takes: a checked value, JSON text, or what ``json.dumps``
+#: turns into it (a mapping, or a sequence of mappings).
+_AuthorizationDetailsLike = Union[AuthorizationDetails, str, Mapping[str, Any], Sequence[Mapping[str, Any]]]
+
+class _PrivateKey(Protocol):
+    """A private key that signs as ``cryptography``'s ``RSAPrivateKey`` does."""
+
+    def sign(self, data: bytes, padding: Any, algorithm: Any, /) -> bytes: ...
+
+#: ``signer=``: a ``cryptography`` ``RSAPrivateKey`` (any object with that ``.sign``), or a
+#: callable given the grant's signing input that returns its RS256 signature.
+_Signer = Union[_PrivateKey, Callable[[bytes], bytes]]
 
 class _Config(TypedDict, total=False):
     """The configuration keys as keyword arguments: ``fiks_integrasjon.CONFIG_KEYS``."""
@@ -94,6 +150,10 @@ class _Config(TypedDict, total=False):
     consumer_org: _Text
     on_behalf_of: _Text
     pid: _Text
+    authorization_details: Optional[_AuthorizationDetailsLike]
+    discovery: _Flag
+    token_cache: Optional[Literal["memory", "disk"]]
+    token_cache_dir: _Path
     integrasjon_id: _Text
     integrasjon_passord: _Secret
     fiks_base_url: _Url
@@ -114,8 +174,12 @@ class _IntegrasjonTable(TypedDict):
     integrasjon_passord: str
 
 class _Options(_Config, total=False):
-    """The configuration keys and the two tables (TOML ``[integrasjoner.NAME]``, ``[services]``)."""
+    """The configuration keys, the external signer and the two tables (TOML
+    ``[integrasjoner.NAME]``, ``[services]``)."""
 
+    #: Signs the grants with a key kept elsewhere: a ``cryptography`` ``RSAPrivateKey`` or a
+    #: callable ``(bytes) -> bytes`` (see ``Client``).
+    signer: Optional[_Signer]
     #: Named integrasjoner for ``Client.for_integrasjon_named``: ``{"bergen": (id, passord)}``.
     integrasjoner: Optional[Mapping[str, Union[Tuple[str, str], _IntegrasjonTable]]]
     #: Fiks services by base URL: ``{"svarut": "https://test.svarut.ks.no"}``.
@@ -144,6 +208,16 @@ class Client:
     ``issuer`` and ``certificate``; Fiks calls also need ``integrasjon_id`` and
     ``integrasjon_passord``. Integrasjon-person mode takes ``person_token`` (a string, or a
     callable returning the citizen's current token) instead of the Maskinporten keys.
+
+    ``signer=`` signs the grants with a key the library never sees (HSM, smart card, KMS, the
+    OS certificate store): a ``cryptography`` ``RSAPrivateKey`` (called as
+    ``key.sign(data, padding.PKCS1v15(), hashes.SHA256())``; ``cryptography`` is imported only
+    then) or a callable ``(bytes) -> bytes`` returning the RS256 signature of the bytes it is
+    given. ``certificate`` is then the certificate chain without its key (a PEM file or text),
+    or leave it out and give ``key_id``. The signer runs on a library thread (the caller waits
+    with the GIL released), bounded by ``timeout_seconds``; every signature is checked with the
+    certificate's key. A failure raises ``CertificateError`` with ``problem == "signer"`` and
+    what the signer raised as ``__cause__``. ``config`` and ``repr`` show it as ``<signer>``.
 
     Two tables: ``integrasjoner={"bergen": (id, passord)}`` names integrasjoner for
     ``for_integrasjon_named``; ``services={"svarut": "https://…"}`` names Fiks services by base
@@ -186,17 +260,62 @@ class Client:
     def fiks_io_credentials(self) -> FiksIoCredentials:
         """The Fiks IO AMQP login of this client's integrasjon (see ``FiksIoCredentials``);
         ``UsageError`` for a citizen's client."""
-    def access_token(self, scopes: Optional[_Scopes] = None) -> str:
-        """The access token for the configured scopes (or ``scopes``), cached while fresh."""
-    def token(self, scopes: Optional[_Scopes] = None) -> Token:
-        """The access token with its metadata."""
+    def access_token(
+        self,
+        scopes: Optional[_Scopes] = None,
+        *,
+        resource: Optional[_Scopes] = None,
+        consumer_org: Optional[str] = None,
+        pid: Optional[str] = None,
+        on_behalf_of: Optional[str] = None,
+        authorization_details: Optional[_AuthorizationDetailsLike] = None,
+    ) -> str:
+        """The access token, cached while fresh: for the configured request, or with these
+        options on top of it (``None``: as configured; an empty ``str`` clears a configured
+        value). ``scopes`` and ``resource`` are a space-separated ``str`` or a list;
+        ``consumer_org`` (9 digits), ``pid`` (11 digits) and ``on_behalf_of`` a ``str``;
+        ``authorization_details`` an ``AuthorizationDetails``, JSON text, a mapping or a list
+        of mappings. Each combination is its own cached token. The core checks every value:
+        ``ConfigError`` before any request."""
+    def token(
+        self,
+        scopes: Optional[_Scopes] = None,
+        *,
+        resource: Optional[_Scopes] = None,
+        consumer_org: Optional[str] = None,
+        pid: Optional[str] = None,
+        on_behalf_of: Optional[str] = None,
+        authorization_details: Optional[_AuthorizationDetailsLike] = None,
+    ) -> Token:
+        """The access token with its metadata (the same options as ``access_token``)."""
     def headers(self) -> dict[str, str]:
         """The Fiks headers: ``Authorization``, ``IntegrasjonId``, ``IntegrasjonPassord``."""
     def headers_async(self) -> Awaitable[dict[str, str]]:
         """``await``: the Fiks headers without blocking the event loop or using a worker thread
         (asyncio, or trio through anyio); a fresh cached token is returned at once."""
-    def access_token_async(self, scopes: Optional[_Scopes] = None) -> Awaitable[str]:
-        """``await``: the access token without blocking the event loop (see ``headers_async``)."""
+    def access_token_async(
+        self,
+        scopes: Optional[_Scopes] = None,
+        *,
+        resource: Optional[_Scopes] = None,
+        consumer_org: Optional[str] = None,
+        pid: Optional[str] = None,
+        on_behalf_of: Optional[str] = None,
+        authorization_details: Optional[_AuthorizationDetailsLike] = None,
+    ) -> Awaitable[str]:
+        """``await``: the access token without blocking the event loop (see ``headers_async``);
+        the same options as ``access_token`` (a bad one raises at the call, before awaiting)."""
+    def token_async(
+        self,
+        scopes: Optional[_Scopes] = None,
+        *,
+        resource: Optional[_Scopes] = None,
+        consumer_org: Optional[str] = None,
+        pid: Optional[str] = None,
+        on_behalf_of: Optional[str] = None,
+        authorization_details: Optional[_AuthorizationDetailsLike] = None,
+    ) -> Awaitable[Token]:
+        """``await``: ``token()`` without blocking the event loop."""
     def request_async(
         self,
         method: str,
@@ -325,7 +444,8 @@ class Client:
         """The loaded certificate (``None`` in integrasjon-person mode)."""
     @property
     def config(self) -> dict[str, str]:
-        """Every configuration key with a printable value; secrets are ``<redacted>``."""
+        """Every configuration key with a printable value; secrets are ``<redacted>``, an
+        external signer is ``"signer": "<signer>"``."""
     @property
     def fiks_base_url(self) -> str:
         """The Fiks API base URL (ending in ``/``), to join paths to for ``requests``/``httpx``."""

@@ -256,7 +256,8 @@ class FiksMock:
         return counters
 
     def reset(self) -> None:
-        """No faults, no token delay, the default token lifetime, zeroed counters, no tokens."""
+        """No faults, no token delay, the default token lifetime, no clock offset, the metadata's
+        token path back to ``/token``, zeroed counters (issued tokens stay valid)."""
         self._call("POST", "/_mock/reset")
 
     def fault(self, target: str, *faults: str, times: int = 1) -> None:
@@ -277,6 +278,15 @@ class FiksMock:
     def token_lifetime(self, secs: int) -> None:
         """The ``expires_in`` of tokens issued from now on."""
         self._call("POST", "/_mock/token-lifetime", {"secs": secs})
+
+    def metadata_token_path(self, path: str) -> str:
+        """Makes the mock's authorization server metadata
+        (``/.well-known/oauth-authorization-server``, read by clients with ``discovery=True``)
+        name ``base_url + path`` as its ``token_endpoint``, served as a token endpoint too
+        (until :meth:`reset`). Returns that token endpoint."""
+        answer: Dict[str, Any] = self._call("POST", "/_mock/metadata", {"token_path": path})
+        endpoint: str = answer["token_endpoint"]
+        return endpoint
 
     # ---- lifetime --------------------------------------------------------------------------
 

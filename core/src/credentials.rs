@@ -558,6 +558,7 @@ fn pkcs8_to_pkcs1(pkcs8_der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
 /// Re-encodes a PKCS#1 RSAPrivateKey (a SEQUENCE of INTEGERs) with minimal integer
 /// encodings, as strict DER requires. `None` when the input is not such a SEQUENCE.
 fn minimal_pkcs1(der: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    use crate::der::push_len;
     /// Splits one DER TLV off `input`: (tag, content, rest).
     fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         let (&tag, rest) = input.split_first()?;
@@ -572,15 +573,6 @@ fn minimal_pkcs1(der: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
             (rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)), &rest[n..])
         };
         (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
-    }
-    fn push_len(out: &mut Vec<u8>, len: usize) {
-        if len < 0x80 {
-            out.push(len as u8);
-        } else {
-            let bytes: Vec<u8> = len.to_be_bytes().iter().copied().skip_while(|b| *b == 0).collect();
-            out.push(0x80 | bytes.len() as u8);
-            out.extend_from_slice(&bytes);
-        }
     }
     let (tag, mut body, rest) = tlv(der)?;
     if tag != 0x30 || !rest.is_empty() {

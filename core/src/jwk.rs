@@ -10,6 +10,7 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::credentials::KeyInfo;
+use crate::der::{push_integer, push_len};
 use crate::error::{CertificateProblem as P, Error, Result};
 
 /// The members of an RSA private JWK, in PKCS#1 `RSAPrivateKey` order after the version.
@@ -106,47 +107,9 @@ impl Drop for Wiped {
     }
 }
 
-/// A DER length.
-fn push_len(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes: Vec<u8> = len.to_be_bytes().iter().copied().skip_while(|b| *b == 0).collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend_from_slice(&bytes);
-    }
-}
-
-/// A DER INTEGER of the unsigned big-endian `bytes` (minimal: leading zeros dropped, one zero
-/// added when the high bit is set).
-fn push_integer(out: &mut Vec<u8>, bytes: &[u8]) {
-    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len().saturating_sub(1));
-    let digits = &bytes[start.min(bytes.len().saturating_sub(1))..];
-    let pad = digits.first().is_some_and(|b| *b >= 0x80);
-    out.push(0x02);
-    push_len(out, digits.len() + usize::from(pad));
-    if pad {
-        out.push(0);
-    }
-    out.extend_from_slice(digits);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn integers_are_minimal() {
-        let mut v = Vec::new();
-        push_integer(&mut v, &[0, 0, 0x7f]);
-        assert_eq!(v, [0x02, 0x01, 0x7f]);
-        v.clear();
-        push_integer(&mut v, &[0x80]);
-        assert_eq!(v, [0x02, 0x02, 0x00, 0x80]);
-        v.clear();
-        push_integer(&mut v, &[0]);
-        assert_eq!(v, [0x02, 0x01, 0x00]);
-    }
 
     #[test]
     fn refuses_what_is_not_an_rsa_private_jwk() {

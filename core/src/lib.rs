@@ -40,6 +40,7 @@ pub mod clock;
 mod clock;
 pub mod config;
 pub mod credentials;
+mod der;
 pub mod discovery;
 mod disk_cache;
 mod error;

@@ -241,7 +241,19 @@ typedef struct fiks_request fiks_request;
 typedef struct fiks_response fiks_response;
 
 /**
- * Receives the result of `fiks_client_access_token_async`: on `FIKS_OK` an owned secret
+ * The options of one token request: scopes and claims (see `fiks_token_option_name`). Tokens
+ * are cached per request, so the same options give the same token until it is renewed.
+ *
+ * Ownership: created by `fiks_token_request_new`, owned by the caller, freed with
+ * `fiks_token_request_free`; the calls that take it copy it, so it may be changed or freed
+ * right after. Thread safety: change it on one thread; while nobody changes it, many threads
+ * may use it at once (the calls only read it).
+ */
+typedef struct fiks_token_request fiks_token_request;
+
+/**
+ * Receives the result of `fiks_client_access_token_async` and
+ * `fiks_client_access_token_for_async`: on `FIKS_OK` an owned secret
  * string (free it with `fiks_string_free`, which wipes it) and `error` NULL; otherwise `token`
  * NULL and an owned `error` (free it with `fiks_error_free`).
  *
@@ -295,6 +307,32 @@ typedef void (*fiks_log_callback)(enum fiks_log_level level,
                                   const char *message,
                                   void *user_data);
 
+/**
+ * Signs a grant: writes the RS256 signature (RSASSA-PKCS1-v1_5 with SHA-256) of
+ * `input[0..input_len]` (the JWS signing input, ASCII) into `signature_out`, at most
+ * `signature_capacity` bytes (the library passes 1024), and its length into
+ * `*signature_len_out`, and returns 0. On failure it returns any other value and may write a
+ * NUL-terminated UTF-8 message of at most `message_capacity` bytes, the NUL included (the
+ * library passes 512), into `message_out`; the library reads no further than
+ * `message_capacity` bytes even without a NUL, and replaces invalid UTF-8. A length of 0 or
+ * over `signature_capacity` fails the token request, as does a signature that does not verify
+ * with the certificate's public key.
+ *
+ * Ownership: `input` and the buffers belong to the library and are valid only during the
+ * call; `user_data` is the pointer given to `fiks_config_set_signer`, untouched.
+ * Thread safety: called on a library thread (the runtime's blocking pool), never on the thread
+ * that asked for the token, and possibly on several threads at once (for different token
+ * requests): it must be thread safe. See `fiks_config_set_signer`.
+ */
+typedef int32_t (*fiks_sign_callback)(void *user_data,
+                                      const uint8_t *input,
+                                      size_t input_len,
+                                      uint8_t *signature_out,
+                                      size_t signature_capacity,
+                                      size_t *signature_len_out,
+                                      char *message_out,
+                                      size_t message_capacity);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -316,14 +354,44 @@ uint32_t fiks_abi_version(void);
 const char *fiks_version(void);
 
 /**
- * Frees a string returned as `char *` by this library (an access token). The bytes are
- * overwritten with zeros before the memory is released, since such strings are secrets.
+ * Frees a string returned as `char *` by this library (an access token, a Fiks IO password,
+ * `authorization_details` JSON). The bytes are overwritten with zeros before the memory is
+ * released, since such strings are secrets or personal data.
  *
  * Ownership: takes ownership of `string`; passing NULL is a no-op; never free a string twice
  * and never pass a `const char *` obtained from an object. Thread safety: callable from any
  * thread.
  */
 void fiks_string_free(char *string);
+
+/**
+ * The `authorization_details` JSON of an Altinn systembruker request for the customer
+ * organisation `orgnr` (9 digits), with `external_ref` (`externalRef`, when the vendor has
+ * several system users for one customer; NULL for none), e.g.
+ * `[{"type":"urn:altinn:systemuser","systemuser_org":{"authority":"iso6523-actorid-upis","ID":"0192:910000001"}}]`.
+ * A bad value is `FIKS_ERROR_CONFIG` with config key "authorization_details".
+ *
+ * Ownership: the strings are only read; on success `*json_out` is an owned string, freed with
+ * `fiks_string_free`. Thread safety: callable from any thread.
+ */
+enum fiks_status fiks_authorization_details_systembruker(const char *orgnr,
+                                                         const char *external_ref,
+                                                         char **json_out,
+                                                         struct fiks_error **error_out);
+
+/**
+ * The `authorization_details` JSON of an Altinn samtykke (consent) request: the consent `id`
+ * (a UUID) given `from` a person (an 11-digit fødselsnummer), an organisation (a 9-digit
+ * orgnr) or the Altinn URN of either. A bad value is `FIKS_ERROR_CONFIG` with config key
+ * "authorization_details". The JSON holds `from` (personal data): do not log it.
+ *
+ * Ownership: the strings are only read; on success `*json_out` is an owned string, freed with
+ * `fiks_string_free` (which wipes it). Thread safety: callable from any thread.
+ */
+enum fiks_status fiks_authorization_details_samtykke(const char *id,
+                                                     const char *from,
+                                                     char **json_out,
+                                                     struct fiks_error **error_out);
 
 /**
  * Starts fetching the access token — for the configured scopes when `scopes` is NULL, or for
@@ -345,6 +413,27 @@ enum fiks_status fiks_client_access_token_async(struct fiks_client *client,
                                                 void *user_data,
                                                 struct fiks_call **call_out,
                                                 struct fiks_error **error_out);
+
+/**
+ * Starts fetching the access token for `request` (see `fiks_client_access_token_for`; copied
+ * now, so it may be changed or freed at once) and returns at once. Many calls waiting at once
+ * for the same options cause one Maskinporten request; cancelling one of them never cancels
+ * that request for the others. Arguments are checked now; the options' combination (and a
+ * citizen's client) is checked by the call, and its error comes through the callback.
+ *
+ * The rules of `fiks_call` apply: the callback runs exactly once when this returns `FIKS_OK`
+ * (on the library thread), and never otherwise.
+ * Ownership: `request` is copied; `*call_out` (when `call_out` is not NULL) is an owned
+ * `fiks_call *`; `user_data` is the caller's, passed to `callback` untouched.
+ * Thread safety: callable from many threads at once, also with the same `request`; `callback`
+ * runs on the library thread.
+ */
+enum fiks_status fiks_client_access_token_for_async(struct fiks_client *client,
+                                                    const struct fiks_token_request *request,
+                                                    fiks_token_callback callback,
+                                                    void *user_data,
+                                                    struct fiks_call **call_out,
+                                                    struct fiks_error **error_out);
 
 /**
  * Starts getting the three Fiks headers — for a request to `url` when it is not NULL (checked
@@ -724,7 +813,8 @@ const char *fiks_config_key_name(size_t index);
 
 /**
  * The kind of key `index`: "text", "choice", "secret", "path", "credential", "url",
- * "seconds", "count", "list", "digits" or "uuid"; NULL when out of range.
+ * "seconds", "count", "list", "digits", "uuid" or "flag" (true/false, yes/no, on/off, 1/0);
+ * NULL when out of range.
  *
  * Ownership: a static string; never free it. Thread safety: any thread.
  */
@@ -940,8 +1030,10 @@ const char *fiks_error_hint(const struct fiks_error *error);
 /**
  * A stable `snake_case` name for what went wrong within the kind, or NULL: for certificate
  * errors `unreadable`, `not_a_certificate`, `wrong_password`, `key_mismatch`, `expired`,
- * `not_yet_valid`, `self_signed`, `unsupported_key`, `missing`; for transport errors `timeout`,
- * `connect`, `tls`, `invalid_response`, `other`; for token errors `maskinporten_refused`,
+ * `not_yet_valid`, `self_signed`, `unsupported_key`, `missing`, `signer` (the external signer of
+ * `fiks_config_set_signer` failed, timed out or gave a signature that does not verify; config
+ * key "signer"); for transport errors `timeout`, `connect`, `tls`, `invalid_response`,
+ * `too_large`, `other`; for token errors `maskinporten_refused`,
  * `maskinporten_unavailable`, `person_token_provider`; for API errors `integrasjon_refused`,
  * `redirect`, `not_a_fiks_error` (or NULL). Compare with `strcmp`; names are never reused.
  *
@@ -951,7 +1043,8 @@ const char *fiks_error_hint(const struct fiks_error *error);
 const char *fiks_error_problem(const struct fiks_error *error);
 
 /**
- * The configuration key the error is about (`certificate_password`, `issuer`, …), or NULL.
+ * The configuration key the error is about (`certificate_password`, `issuer`, `signer`, …), or
+ * NULL.
  *
  * Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
  * thread may read it.
@@ -1288,6 +1381,42 @@ const char *fiks_response_header_value(const struct fiks_response *response, siz
 void fiks_response_free(struct fiks_response *response);
 
 /**
+ * Signs grants with `sign` instead of a private key the library reads: for a key that never
+ * leaves its store (HSM, smart card, the OS certificate store, a cloud KMS). With a signer,
+ * `certificate` is the certificate chain without its key, leaf first (a PEM file, or PEM text
+ * given with `fiks_config_set`), for the grant's `x5c` — or leave it out and set `key_id` (the
+ * kid of the key registered at Maskinporten). `fiks_client_new` then fails with
+ * `FIKS_ERROR_CONFIG` when `private_key` is also set (config key "private_key") or when
+ * neither `certificate` nor `key_id` is (config key "key_id"); a PKCS#12 `certificate` is
+ * `FIKS_ERROR_CERTIFICATE`.
+ *
+ * `sign` is called for each grant, on a library thread (the runtime's blocking pool) — never
+ * on the thread asking for the token — and possibly on several threads at once for different
+ * token requests. Each call is bounded by `timeout_seconds`: a callback that has not returned
+ * by then fails the token request with `FIKS_ERROR_CERTIFICATE`, problem "signer" (so do a
+ * non-zero return, with its message, a bad length, and a signature that does not verify with
+ * the certificate's public key), but its thread stays blocked until it returns. The callback
+ * must not call the blocking `fiks_client_*` functions of the client it signs for (they would
+ * wait for the token it is signing; on the library's thread they return `FIKS_ERROR_USAGE`
+ * instead). Setting a signer again replaces the earlier one.
+ *
+ * Ownership: on `FIKS_OK` the configuration holds `user_data` for the signer: every client
+ * built from it shares the signer, and `free_user_data(user_data)` (when not NULL) is called
+ * exactly once, when the last configuration or client holding the signer is freed (a
+ * configuration lets go of it when another signer replaces it) — possibly on another thread,
+ * and, while a timed-out callback is still running, only after it returns. `user_data` must
+ * stay valid until then. On failure nothing is taken: `free_user_data` is never called for
+ * this `user_data`.
+ * Thread safety: not thread safe (see `fiks_config`); `sign` must be thread safe, and
+ * `user_data` usable from any thread.
+ */
+enum fiks_status fiks_config_set_signer(struct fiks_config *config,
+                                        fiks_sign_callback sign,
+                                        void *user_data,
+                                        void (*free_user_data)(void *user_data),
+                                        struct fiks_error **error_out);
+
+/**
  * A short lowercase name of a status: `"ok"`, `"invalid_argument"`, `"config"`,
  * `"certificate"`, `"token"`, `"api"`, `"transport"`, `"internal"`, `"usage"`, `"cancelled"`; the error kinds'
  * names are those of the core (Python's `kind`, .NET's `KindName`). `"unknown"` for any other
@@ -1296,6 +1425,69 @@ void fiks_response_free(struct fiks_response *response);
  * Ownership: a static string; never free it. Thread safety: callable from any thread.
  */
 const char *fiks_status_name(int32_t status);
+
+/**
+ * A new token request, starting as the client's configured one: its `scopes`, `resource`,
+ * `consumer_org`, `pid`, `on_behalf_of` and `authorization_details`. Change it with
+ * `fiks_token_request_set`; unchanged, `fiks_client_access_token_for` gives the token of
+ * `fiks_client_access_token`.
+ *
+ * Ownership: `client` is only read (the request does not refer to it and may outlive it); on
+ * success `*request_out` is owned by the caller, freed with `fiks_token_request_free`.
+ * Thread safety: callable from many threads at once.
+ */
+enum fiks_status fiks_token_request_new(const struct fiks_client *client,
+                                        struct fiks_token_request **request_out,
+                                        struct fiks_error **error_out);
+
+/**
+ * Sets `option` (one of the names of `fiks_token_option_name`) to `value`, checked as the
+ * configuration key of the same name is: `scopes` and `resource` space-separated,
+ * `consumer_org` 9 digits, `pid` 11 digits, `authorization_details` JSON (e.g. from
+ * `fiks_authorization_details_systembruker`); "" clears the option. A bad value is
+ * `FIKS_ERROR_CONFIG` naming the key (`fiks_error_config_key`); an unknown option is
+ * `FIKS_ERROR_USAGE`, and the message lists the options. On failure the request is unchanged.
+ * Combinations (`consumer_org` with `on_behalf_of`, no scopes) are checked when a token is
+ * asked for.
+ *
+ * Ownership: the strings are copied. Thread safety: not while another thread uses the request.
+ */
+enum fiks_status fiks_token_request_set(struct fiks_token_request *request,
+                                        const char *option,
+                                        const char *value,
+                                        struct fiks_error **error_out);
+
+/**
+ * Frees a token request. NULL is a no-op.
+ *
+ * Ownership: takes ownership of `request`. Thread safety: any thread, once, when no other
+ * thread uses it (calls started with it have copied it).
+ */
+void fiks_token_request_free(struct fiks_token_request *request);
+
+/**
+ * The name of token option `index`, from 0 until it returns NULL: "scopes", "resource",
+ * "consumer_org", "pid", "on_behalf_of", "authorization_details" (the core's list, the same
+ * for every binding; new options are added at the end).
+ *
+ * Ownership: a static string; never free it. Thread safety: any thread.
+ */
+const char *fiks_token_option_name(size_t index);
+
+/**
+ * The access token for `request`: from the cache when a fresh one is there for exactly these
+ * options, otherwise fetched from Maskinporten (one request for all threads asking at once for
+ * the same options). Bad combinations are `FIKS_ERROR_CONFIG`; for a citizen's client
+ * (`fiks_client_as_person`) any request but the unchanged one is `FIKS_ERROR_USAGE`.
+ *
+ * Ownership: `request` is only read (copied for the call); on success `*token_out` is an owned
+ * secret string: free it with `fiks_string_free` (which wipes it).
+ * Thread safety: safe to call from many threads at once, also with the same `request`.
+ */
+enum fiks_status fiks_client_access_token_for(struct fiks_client *client,
+                                              const struct fiks_token_request *request,
+                                              char **token_out,
+                                              struct fiks_error **error_out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -18,8 +18,6 @@
 //! Lock files are never removed: removing a lock file that another process has open and waits on
 //! lets two processes hold "the" lock at once (one on the removed file, one on its successor).
 
-// Until the token fetch uses the disk cache (`token_cache = "disk"`).
-
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -22,8 +22,10 @@ use crate::headers::{HeadersData, fiks_headers};
 use crate::request::fiks_request;
 use crate::response::{ResponseData, fiks_response};
 use crate::status::fiks_status;
+use crate::token_request::fiks_token_request;
 
-/// Receives the result of `fiks_client_access_token_async`: on `FIKS_OK` an owned secret
+/// Receives the result of `fiks_client_access_token_async` and
+/// `fiks_client_access_token_for_async`: on `FIKS_OK` an owned secret
 /// string (free it with `fiks_string_free`, which wipes it) and `error` NULL; otherwise `token`
 /// NULL and an owned `error` (free it with `fiks_error_free`).
 ///
@@ -170,6 +172,47 @@ pub unsafe extern "C" fn fiks_client_access_token_async(
                     None => c.token().await,
                 }
             },
+            move |result| {
+                let user_data = user_data;
+                let (status, token, error) = outcome(result, |t| owned_token(t.access_token()), NAME);
+                // SAFETY: the caller's callback, with the arguments its contract describes.
+                unsafe { callback(user_data.0, status, token, error) }
+            },
+        )?;
+        hand_out(call, call_out);
+        Ok(())
+    })
+}
+
+/// Starts fetching the access token for `request` (see `fiks_client_access_token_for`; copied
+/// now, so it may be changed or freed at once) and returns at once. Many calls waiting at once
+/// for the same options cause one Maskinporten request; cancelling one of them never cancels
+/// that request for the others. Arguments are checked now; the options' combination (and a
+/// citizen's client) is checked by the call, and its error comes through the callback.
+///
+/// The rules of `fiks_call` apply: the callback runs exactly once when this returns `FIKS_OK`
+/// (on the library thread), and never otherwise.
+/// Ownership: `request` is copied; `*call_out` (when `call_out` is not NULL) is an owned
+/// `fiks_call *`; `user_data` is the caller's, passed to `callback` untouched.
+/// Thread safety: callable from many threads at once, also with the same `request`; `callback`
+/// runs on the library thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fiks_client_access_token_for_async(
+    client: *mut fiks_client,
+    request: *const fiks_token_request,
+    callback: fiks_token_callback,
+    user_data: *mut c_void,
+    call_out: *mut *mut fiks_call,
+    error_out: *mut *mut fiks_error,
+) -> fiks_status {
+    const NAME: &str = "fiks_client_access_token_for_async";
+    status_boundary(NAME, error_out, || {
+        let data = try_ref!(client);
+        let request = try_ref!(request).clone();
+        let callback = callback_arg(callback)?;
+        let user_data = UserData(user_data);
+        let call = data.client.start(
+            move |c| async move { c.token_for(&request).await },
             move |result| {
                 let user_data = user_data;
                 let (status, token, error) = outcome(result, |t| owned_token(t.access_token()), NAME);

@@ -233,7 +233,8 @@ pub extern "C" fn fiks_config_key_name(index: usize) -> *const c_char {
 }
 
 /// The kind of key `index`: "text", "choice", "secret", "path", "credential", "url",
-/// "seconds", "count", "list", "digits" or "uuid"; NULL when out of range.
+/// "seconds", "count", "list", "digits", "uuid" or "flag" (true/false, yes/no, on/off, 1/0);
+/// NULL when out of range.
 ///
 /// Ownership: a static string; never free it. Thread safety: any thread.
 #[unsafe(no_mangle)]

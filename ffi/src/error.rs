@@ -187,8 +187,10 @@ pub unsafe extern "C" fn fiks_error_hint(error: *const fiks_error) -> *const c_c
 
 /// A stable `snake_case` name for what went wrong within the kind, or NULL: for certificate
 /// errors `unreadable`, `not_a_certificate`, `wrong_password`, `key_mismatch`, `expired`,
-/// `not_yet_valid`, `self_signed`, `unsupported_key`, `missing`; for transport errors `timeout`,
-/// `connect`, `tls`, `invalid_response`, `other`; for token errors `maskinporten_refused`,
+/// `not_yet_valid`, `self_signed`, `unsupported_key`, `missing`, `signer` (the external signer of
+/// `fiks_config_set_signer` failed, timed out or gave a signature that does not verify; config
+/// key "signer"); for transport errors `timeout`, `connect`, `tls`, `invalid_response`,
+/// `too_large`, `other`; for token errors `maskinporten_refused`,
 /// `maskinporten_unavailable`, `person_token_provider`; for API errors `integrasjon_refused`,
 /// `redirect`, `not_a_fiks_error` (or NULL). Compare with `strcmp`; names are never reused.
 ///
@@ -199,7 +201,8 @@ pub unsafe extern "C" fn fiks_error_problem(error: *const fiks_error) -> *const 
     with_error(error, |e| opt_ptr(&e.details.problem))
 }
 
-/// The configuration key the error is about (`certificate_password`, `issuer`, …), or NULL.
+/// The configuration key the error is about (`certificate_password`, `issuer`, `signer`, …), or
+/// NULL.
 ///
 /// Ownership: borrowed from `error`; valid until `fiks_error_free(error)`. Thread safety: any
 /// thread may read it.

@@ -29,6 +29,7 @@
 
 mod abi;
 mod args;
+pub mod authorization_details;
 pub mod boundary;
 pub mod call;
 pub mod castable;
@@ -42,12 +43,15 @@ pub mod log;
 pub mod parts;
 pub mod request;
 pub mod response;
+pub mod signer;
 pub mod status;
+pub mod token_request;
 
 use std::ffi::{CString, c_char};
 
 use zeroize::Zeroize;
 
+pub use authorization_details::*;
 pub use call::*;
 pub use client::*;
 pub use config::*;
@@ -58,7 +62,9 @@ pub use log::*;
 pub use parts::*;
 pub use request::*;
 pub use response::*;
+pub use signer::*;
 pub use status::{fiks_status, fiks_status_name};
+pub use token_request::*;
 
 pub use abi::FIKS_INTEGRASJON_ABI_VERSION;
 
@@ -82,8 +88,9 @@ pub extern "C" fn fiks_version() -> *const c_char {
     VERSION.as_ptr().cast()
 }
 
-/// Frees a string returned as `char *` by this library (an access token). The bytes are
-/// overwritten with zeros before the memory is released, since such strings are secrets.
+/// Frees a string returned as `char *` by this library (an access token, a Fiks IO password,
+/// `authorization_details` JSON). The bytes are overwritten with zeros before the memory is
+/// released, since such strings are secrets or personal data.
 ///
 /// Ownership: takes ownership of `string`; passing NULL is a no-op; never free a string twice
 /// and never pass a `const char *` obtained from an object. Thread safety: callable from any

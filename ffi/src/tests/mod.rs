@@ -7,7 +7,9 @@ mod async_calls;
 mod error_model;
 mod fuzz;
 mod policy;
+mod signer;
 mod tenancy;
+mod token_requests;
 mod with_mock;
 
 use std::ffi::{CStr, c_char};

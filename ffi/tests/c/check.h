@@ -6,7 +6,7 @@
  * The mock's values come from environment variables set by scripts/test-c:
  *   MOCK_CONFIG (a ready fiks.toml), MOCK_FIKS_BASE_URL, MOCK_BASE_URL, MOCK_ISSUER,
  *   MOCK_AUDIENCE, MOCK_TOKEN_ENDPOINT, MOCK_P12, MOCK_PASSWORD, MOCK_INTEGRASJON_ID,
- *   MOCK_INTEGRASJON_PASSORD.
+ *   MOCK_INTEGRASJON_PASSORD, MOCK_CHAIN_PEM (leaf + intermediate, no key), MOCK_KEY_PEM.
  */
 #ifndef FIKS_TEST_CHECK_H
 #define FIKS_TEST_CHECK_H

@@ -257,6 +257,130 @@ namespace Fiks.Integrasjon
             return StartToken(joined, cancellationToken);
         }
 
+        /// <summary>
+        /// A Maskinporten access token for <paramref name="options"/> (other scopes, a <c>resource</c>, delegation with
+        /// <c>consumer_org</c>, a <c>pid</c>, <c>authorization_details</c>, …; unset options keep the configured values):
+        /// from the cache, or fetched (one request for all concurrent callers of the same options). Each combination is
+        /// cached as a token of its own.
+        /// </summary>
+        /// <example>
+        /// <code>
+        /// string forOslo = client.GetAccessToken(new TokenOptions { ConsumerOrg = "974760673" });
+        /// </code>
+        /// </example>
+        /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+        /// <exception cref="FiksConfigurationException">The native library refuses an option's value (nothing is sent).</exception>
+        /// <exception cref="FiksTokenException">Maskinporten refused the grant.</exception>
+        /// <exception cref="FiksTransportException">Maskinporten could not be reached in time.</exception>
+        public string GetAccessToken(TokenOptions options)
+        {
+            List<KeyValuePair<byte[], byte[]>> entries = TokenEntries(options);
+            ThrowIfDisposed();
+            IntPtr request = BuildTokenRequest(_handle, entries);
+            try
+            {
+                IntPtr token;
+                IntPtr error;
+                FiksStatus status = NativeMethods.fiks_client_access_token_for(_handle, request, out token, out error);
+                ErrorMapper.Check(status, error);
+                return Utf8.TakeOwned(token);
+            }
+            finally
+            {
+                NativeMethods.fiks_token_request_free(request);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="GetAccessToken(TokenOptions)"/> without blocking a thread (see
+        /// <see cref="GetAccessTokenAsync(CancellationToken)"/>): the native library answers from its cache when it can,
+        /// else fetches the token on its own I/O thread and the task completes from its callback.
+        /// </summary>
+        /// <param name="options">What the token is asked for; unset options keep the configured values.</param>
+        /// <param name="cancellationToken">Cancels this caller's wait: the task ends <see cref="TaskStatus.Canceled"/>.
+        /// A fetch that other callers wait for goes on for them.</param>
+        /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+        /// <exception cref="FiksConfigurationException">(In the task.) The native library refuses an option's value (nothing is sent).</exception>
+        /// <exception cref="FiksTokenException">(In the task.) Maskinporten refused the grant.</exception>
+        /// <exception cref="ObjectDisposedException">(In the task.) The client is disposed, or was disposed while the call was pending.</exception>
+        public Task<string> GetAccessTokenAsync(TokenOptions options, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            List<KeyValuePair<byte[], byte[]>> entries = TokenEntries(options);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return Task.FromCanceled<string>(cancellationToken);
+            }
+            if (IsDisposed)
+            {
+                return Disposed<string>();
+            }
+            ClientHandle handle = _handle;
+            IntPtr request;
+            try
+            {
+                request = BuildTokenRequest(handle, entries);
+            }
+            catch (ObjectDisposedException)
+            {
+                return Disposed<string>();
+            }
+            catch (FiksException e)
+            {
+                return PendingCall<string>.Faulted(e);
+            }
+            try
+            {
+                return PendingCall<string>.Start(handle, cancellationToken,
+                    (IntPtr userData, out IntPtr call, out IntPtr error) => NativeMethods.fiks_client_access_token_for_async(
+                        handle, request, PendingCall.TokenCallback, userData, out call, out error),
+                    TakeToken, PendingCall.FreeString);
+            }
+            finally
+            {
+                NativeMethods.fiks_token_request_free(request);
+            }
+        }
+
+        /// <summary>The options as NUL-terminated UTF-8 (name, value) pairs (an <see cref="ArgumentException"/> for a NUL or a lone surrogate).</summary>
+        private static List<KeyValuePair<byte[], byte[]>> TokenEntries(TokenOptions options)
+        {
+            if (options == null)
+            {
+                throw new ArgumentNullException("options");
+            }
+            var entries = new List<KeyValuePair<byte[], byte[]>>();
+            foreach (KeyValuePair<string, string> entry in options.Entries())
+            {
+                entries.Add(new KeyValuePair<byte[], byte[]>(Utf8.ToNative(entry.Key, "options"), Utf8.ToNative(entry.Value, "options")));
+            }
+            return entries;
+        }
+
+        /// <summary>
+        /// A <c>fiks_token_request*</c> (the caller frees it): the client's default request with each option set; the
+        /// native library checks every value.
+        /// </summary>
+        private static IntPtr BuildTokenRequest(ClientHandle client, List<KeyValuePair<byte[], byte[]>> entries)
+        {
+            IntPtr request;
+            IntPtr error;
+            ErrorMapper.Check(NativeMethods.fiks_token_request_new(client, out request, out error), error);
+            try
+            {
+                foreach (KeyValuePair<byte[], byte[]> entry in entries)
+                {
+                    FiksStatus status = NativeMethods.fiks_token_request_set(request, entry.Key, entry.Value, out error);
+                    ErrorMapper.Check(status, error);
+                }
+                return request;
+            }
+            catch
+            {
+                NativeMethods.fiks_token_request_free(request);
+                throw;
+            }
+        }
+
         private Task<string> StartToken(byte[] scopes, CancellationToken cancellationToken)
         {
             ClientHandle handle = _handle;
@@ -974,44 +1098,55 @@ namespace Fiks.Integrasjon
             }
         }
 
+        /// <summary>
+        /// The in-memory certificate and key of <paramref name="options"/>: PKCS#12 bytes as they are; an
+        /// <see cref="X509Certificate2"/> as its certificates (PEM, for <c>x5c</c>) with its key, or
+        /// <see cref="FiksClientOptions.Signer"/>, as the signer. No key is ever exported. The native library decides
+        /// what goes together (a signer with PKCS#12, with <c>private_key</c>, without a certificate or <c>key_id</c>).
+        /// </summary>
         private static void SetInMemoryCertificate(ConfigHandle config, FiksClientOptions options)
         {
-            if (options.ClientCertificate == null && options.CertificatePkcs12 == null)
-            {
-                return;
-            }
             if (options.ClientCertificate != null && options.CertificatePkcs12 != null)
             {
                 throw new FiksConfigurationException(
                     "Both ClientCertificate and CertificatePkcs12 are set: give the virksomhetssertifikat once.");
             }
-            byte[] data;
-            string password;
+            IntPtr error;
+            if (options.CertificatePkcs12 != null)
+            {
+                byte[] data = (byte[])options.CertificatePkcs12.Clone();
+                byte[] pw = Utf8.ToNativeOrNull(options.CertificatePassword, "CertificatePassword");
+                try
+                {
+                    FiksStatus status = NativeMethods.fiks_config_set_certificate_pkcs12(config, data, new UIntPtr((uint)data.Length), pw, out error);
+                    ErrorMapper.Check(status, error);
+                }
+                finally
+                {
+                    Utf8.Clear(data);
+                    Utf8.Clear(pw);
+                }
+            }
+            RSA key = options.Signer;
+            bool ownsKey = false;
             if (options.ClientCertificate != null)
             {
-                password = RandomPassword();
-                data = ExportPkcs12(options.ClientCertificate, options.ClientCertificateChain, password);
+                byte[] pem = Utf8.ToNative(CertificatesPem(options.ClientCertificate, options.ClientCertificateChain), "ClientCertificate");
+                ErrorMapper.Check(NativeMethods.fiks_config_set(config, Utf8.ToNative("certificate", "key"), pem, out error), error);
+                if (key == null)
+                {
+                    key = CertificateKey(options.ClientCertificate);
+                    ownsKey = true;
+                }
             }
-            else
+            if (key != null)
             {
-                data = (byte[])options.CertificatePkcs12.Clone();
-                password = options.CertificatePassword;
-            }
-            byte[] pw = Utf8.ToNativeOrNull(password, "CertificatePassword");
-            try
-            {
-                IntPtr error;
-                FiksStatus status = NativeMethods.fiks_config_set_certificate_pkcs12(config, data, new UIntPtr((uint)data.Length), pw, out error);
-                ErrorMapper.Check(status, error);
-            }
-            finally
-            {
-                Utf8.Clear(data);
-                Utf8.Clear(pw);
+                SignerBridge.Attach(config, key, ownsKey);
             }
         }
 
-        private static byte[] ExportPkcs12(X509Certificate2 certificate, X509Certificate2Collection chain, string password)
+        /// <summary>The certificate's own RSA key, which the caller owns (a new object; it is not exported).</summary>
+        private static RSA CertificateKey(X509Certificate2 certificate)
         {
             bool hasKey;
             try
@@ -1026,41 +1161,64 @@ namespace Fiks.Integrasjon
             {
                 throw new FiksCertificateException(
                     "The ClientCertificate has no private key: load the virksomhetssertifikat from its .p12/.pfx file "
-                    + "(or the certificate store) together with its key, with X509KeyStorageFlags.Exportable.");
+                    + "(or the certificate store) together with its key, or give the key with FiksClientOptions.SetSigner.");
             }
+            RSA key;
             try
             {
-                if (chain == null || chain.Count == 0)
-                {
-                    return certificate.Export(X509ContentType.Pkcs12, password);
-                }
-                var all = new X509Certificate2Collection();
-                all.Add(certificate);
+                key = certificate.GetRSAPrivateKey();
+            }
+            catch (CryptographicException e)
+            {
+                throw new FiksCertificateException("The ClientCertificate's private key cannot be opened: " + e.Message, e);
+            }
+            if (key == null)
+            {
+                throw new FiksCertificateException(
+                    "The ClientCertificate's private key is not an RSA key: Maskinporten grants are signed RS256.");
+            }
+            return key;
+        }
+
+        /// <summary>
+        /// The leaf and then the intermediates (the leaf's duplicates left out) as PEM <c>CERTIFICATE</c> blocks:
+        /// certificates only, never a key. The native library reads them as the <c>certificate</c> key.
+        /// </summary>
+        private static string CertificatesPem(X509Certificate2 certificate, X509Certificate2Collection chain)
+        {
+            var pem = new StringBuilder();
+            AppendPem(pem, certificate);
+            if (chain != null)
+            {
                 foreach (X509Certificate2 c in chain)
                 {
                     if (c != null && !string.Equals(c.Thumbprint, certificate.Thumbprint, StringComparison.OrdinalIgnoreCase))
                     {
-                        all.Add(c);
+                        AppendPem(pem, c);
                     }
                 }
-                return all.Export(X509ContentType.Pkcs12, password);
+            }
+            return pem.ToString();
+        }
+
+        private static void AppendPem(StringBuilder pem, X509Certificate2 certificate)
+        {
+            byte[] der;
+            try
+            {
+                der = certificate.RawData;
             }
             catch (CryptographicException e)
             {
-                throw new FiksCertificateException(
-                    "The ClientCertificate's private key cannot be exported: load it with X509KeyStorageFlags.Exportable "
-                    + "(the key must leave the certificate store to sign Maskinporten grants). " + e.Message, e);
+                throw new FiksCertificateException("The ClientCertificate cannot be read: " + e.Message, e);
             }
-        }
-
-        private static string RandomPassword()
-        {
-            var bytes = new byte[24];
-            using (RandomNumberGenerator rng = RandomNumberGenerator.Create())
+            string base64 = Convert.ToBase64String(der);
+            pem.Append("-----BEGIN CERTIFICATE-----\n");
+            for (int i = 0; i < base64.Length; i += 64)
             {
-                rng.GetBytes(bytes);
+                pem.Append(base64, i, Math.Min(64, base64.Length - i)).Append('\n');
             }
-            return Convert.ToBase64String(bytes);
+            pem.Append("-----END CERTIFICATE-----\n");
         }
 
         private static string JoinScopes(IEnumerable<string> scopes)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Fiks.Integrasjon.Native;
@@ -14,7 +15,7 @@ namespace Fiks.Integrasjon
     /// plus <see cref="Set"/> for any key by name. A property left null is not set.
     /// <see cref="ToString"/> never shows the value of a key the native library marks as secret
     /// (<c>certificate</c>, <c>private_key</c>, the passwords, <c>person_token</c>: the core's key table decides,
-    /// not this class), nor <see cref="TomlText"/>.
+    /// not this class), nor <see cref="TomlText"/>, nor anything of a <see cref="Signer"/> key (shown as <c>&lt;signer&gt;</c>).
     /// </summary>
     /// <remarks>
     /// <para>Values given here win over <c>FIKS_&lt;KEY&gt;</c> environment variables (read only when
@@ -141,6 +142,40 @@ namespace Fiks.Integrasjon
         /// <summary><c>pid</c>: end-user-restricted token (11 digits).</summary>
         public string Pid { get { return Get("pid"); } set { Put("pid", value); } }
 
+        /// <summary>
+        /// <c>authorization_details</c>: a rich authorization request (JSON) sent with every grant of the client's own
+        /// token, e.g. <see cref="Fiks.Integrasjon.AuthorizationDetails.Systembruker"/> (an Altinn systembruker) or
+        /// <see cref="Fiks.Integrasjon.AuthorizationDetails.Samtykke"/> (an Altinn samtykke). Checked by the native
+        /// library when the client is created. Per request: <see cref="TokenOptions.AuthorizationDetails"/>.
+        /// </summary>
+        public string AuthorizationDetails { get { return Get("authorization_details"); } set { Put("authorization_details", value); } }
+
+        /// <summary>
+        /// <c>discovery</c>: true reads the audience and the token endpoint from Maskinporten's metadata
+        /// (<c>/.well-known/oauth-authorization-server</c>, cached by the native library) instead of the preset.
+        /// </summary>
+        public bool? Discovery
+        {
+            get
+            {
+                string s = Get("discovery");
+                if (s == null)
+                {
+                    return null;
+                }
+                // What this class writes; any other spelling (given with Set) is the native library's to read.
+                return s == "true" ? true : s == "false" ? false : (bool?)null;
+            }
+            set { Put("discovery", value.HasValue ? (value.Value ? "true" : "false") : null); }
+        }
+
+        /// <summary><c>token_cache</c>: <c>memory</c> (the default) or <c>disk</c> (tokens shared between processes
+        /// through files only the user can read, in <see cref="TokenCacheDir"/>).</summary>
+        public string TokenCache { get { return Get("token_cache"); } set { Put("token_cache", value); } }
+
+        /// <summary><c>token_cache_dir</c>: the directory of the disk token cache (default: the user's runtime or cache directory).</summary>
+        public string TokenCacheDir { get { return Get("token_cache_dir"); } set { Put("token_cache_dir", value); } }
+
         /// <summary><c>integrasjon_id</c>: the Fiks integration id (a UUID from Fiks-konfigurasjon).</summary>
         public string IntegrasjonId { get { return Get("integrasjon_id"); } set { Put("integrasjon_id", value); } }
 
@@ -211,11 +246,23 @@ namespace Fiks.Integrasjon
         }
 
         /// <summary>
-        /// The virksomhetssertifikat as an <see cref="X509Certificate2"/> with an exportable private key
-        /// (load it with <see cref="X509KeyStorageFlags.Exportable"/>). It is exported to PKCS#12 in memory
-        /// when the client is created and used instead of <see cref="Certificate"/>.
+        /// The virksomhetssertifikat as an <see cref="X509Certificate2"/>, used instead of <see cref="Certificate"/>:
+        /// the native library gets the certificates only (with <see cref="ClientCertificateChain"/>, for the grant's
+        /// <c>x5c</c>), and each grant is signed by the certificate's own key
+        /// (<see cref="RSACertificateExtensions.GetRSAPrivateKey"/>), or by <see cref="Signer"/> when that is set. The key
+        /// is never exported: it may be non-exportable (the Windows certificate store, a smart card, CNG/KSP).
         /// </summary>
         public X509Certificate2 ClientCertificate { get; set; }
+
+        /// <summary>
+        /// An RSA key that signs the grants (RS256) without leaving its store: Azure Key Vault's, a CNG/KSP key, a
+        /// smart card's, any <see cref="RSA"/> that can <see cref="RSA.SignData(byte[], HashAlgorithmName, RSASignaturePadding)"/>.
+        /// Goes with <see cref="ClientCertificate"/> (its certificate, for <c>x5c</c>), a PEM chain without key in
+        /// <see cref="Certificate"/>, or <see cref="KeyId"/>; see <see cref="SetSigner(RSA, X509Certificate2, X509Certificate2Collection)"/>.
+        /// The key stays the caller's (never disposed by the client; keep it alive as long as the client).
+        /// Never shown: <see cref="ToString"/> says <c>&lt;signer&gt;</c>.
+        /// </summary>
+        public RSA Signer { get; set; }
 
         /// <summary>
         /// Intermediate certificates sent after <see cref="ClientCertificate"/> in the grant's <c>x5c</c>
@@ -311,9 +358,21 @@ namespace Fiks.Integrasjon
         }
 
         /// <summary>
-        /// Uses an <see cref="X509Certificate2"/> (with an exportable private key) as the virksomhetssertifikat,
-        /// optionally with intermediates. Same as setting <see cref="ClientCertificate"/> and <see cref="ClientCertificateChain"/>.
+        /// Uses an <see cref="X509Certificate2"/> with its private key as the virksomhetssertifikat, optionally with
+        /// intermediates: the key signs each grant where it is (it need not be exportable; load a PKCS#12 file without
+        /// <see cref="X509KeyStorageFlags.Exportable"/>, or take the certificate from a store). Same as setting
+        /// <see cref="ClientCertificate"/> and <see cref="ClientCertificateChain"/>, and clearing <see cref="Signer"/>.
         /// </summary>
+        /// <example>
+        /// <code>
+        /// using (var store = new X509Store(StoreName.My, StoreLocation.LocalMachine))
+        /// {
+        ///     store.Open(OpenFlags.ReadOnly);
+        ///     X509Certificate2 cert = store.Certificates.Find(X509FindType.FindByThumbprint, thumbprint, false)[0];
+        ///     options.SetCertificate(cert);   // the key is used in the store, never exported
+        /// }
+        /// </code>
+        /// </example>
         /// <returns>These options, for chaining.</returns>
         public FiksClientOptions SetCertificate(X509Certificate2 certificate, X509Certificate2Collection intermediates = null)
         {
@@ -323,16 +382,80 @@ namespace Fiks.Integrasjon
             }
             ClientCertificate = certificate;
             ClientCertificateChain = intermediates;
+            Signer = null;
             return this;
         }
 
-        /// <summary>A copy of these options (the certificate objects and byte arrays are shared).</summary>
+        /// <summary>
+        /// Signs the grants with <paramref name="key"/> (any <see cref="RSA"/>: Azure Key Vault's, CNG's, a smart card's)
+        /// and sends <paramref name="certificate"/> (no private key needed) and <paramref name="intermediates"/> in the
+        /// grant's <c>x5c</c>. Same as setting <see cref="Signer"/>, <see cref="ClientCertificate"/> and
+        /// <see cref="ClientCertificateChain"/>. The native library checks each signature against the certificate.
+        /// </summary>
+        /// <remarks>
+        /// The key is called on a thread of the native library, possibly for several token requests at once (one call
+        /// to one key at a time), each call bounded by <see cref="Timeout"/>. Whatever it throws fails the token request
+        /// with a <see cref="FiksCertificateException"/> whose <see cref="FiksException.Problem"/> is <c>signer</c> and
+        /// whose message carries the exception's message. The key stays the caller's: keep it alive as long as the client.
+        /// </remarks>
+        /// <example>
+        /// <code>
+        /// RSA key = keyVaultKey;                       // e.g. Azure.Security.KeyVault.Keys.Cryptography's RSA
+        /// var cert = new X509Certificate2(File.ReadAllBytes("virksomhet.cer"));
+        /// options.SetSigner(key, cert);
+        /// </code>
+        /// </example>
+        /// <returns>These options, for chaining.</returns>
+        public FiksClientOptions SetSigner(RSA key, X509Certificate2 certificate, X509Certificate2Collection intermediates = null)
+        {
+            if (key == null)
+            {
+                throw new ArgumentNullException("key");
+            }
+            if (certificate == null)
+            {
+                throw new ArgumentNullException("certificate");
+            }
+            Signer = key;
+            ClientCertificate = certificate;
+            ClientCertificateChain = intermediates;
+            return this;
+        }
+
+        /// <summary>
+        /// Signs the grants with <paramref name="key"/> and sends <c>kid</c> <paramref name="keyId"/> (a key registered
+        /// at Maskinporten) instead of a certificate. Same as setting <see cref="Signer"/> and <see cref="KeyId"/>, and
+        /// clearing <see cref="ClientCertificate"/> and <see cref="ClientCertificateChain"/>. See
+        /// <see cref="SetSigner(RSA, X509Certificate2, X509Certificate2Collection)"/> for how the key is called.
+        /// </summary>
+        /// <returns>These options, for chaining.</returns>
+        public FiksClientOptions SetSigner(RSA key, string keyId)
+        {
+            if (key == null)
+            {
+                throw new ArgumentNullException("key");
+            }
+            if (keyId == null)
+            {
+                throw new ArgumentNullException("keyId");
+            }
+            Signer = key;
+            KeyId = keyId;
+            ClientCertificate = null;
+            ClientCertificateChain = null;
+            return this;
+        }
+
+        /// <summary>A copy of these options (the certificate and key objects and the byte arrays are shared).</summary>
         public FiksClientOptions Clone()
         {
             var copy = new FiksClientOptions();
             copy._values.AddRange(_values);
+            foreach (KeyValuePair<string, KeyValuePair<string, string>> kv in _integrasjoner) copy._integrasjoner[kv.Key] = kv.Value;
+            foreach (KeyValuePair<string, string> kv in _services) copy._services[kv.Key] = kv.Value;
             copy.ClientCertificate = ClientCertificate;
             copy.ClientCertificateChain = ClientCertificateChain;
+            copy.Signer = Signer;
             copy.CertificatePkcs12 = CertificatePkcs12;
             copy.ConfigFile = ConfigFile;
             copy.TomlText = TomlText;
@@ -357,6 +480,11 @@ namespace Fiks.Integrasjon
             if (ClientCertificate != null)
             {
                 sb.Append(first ? " " : ", ").Append("ClientCertificate = ").Append(ClientCertificate.Subject);
+                first = false;
+            }
+            if (Signer != null)
+            {
+                sb.Append(first ? " " : ", ").Append("Signer = <signer>");
                 first = false;
             }
             if (CertificatePkcs12 != null)

@@ -99,7 +99,9 @@ namespace Fiks.Integrasjon
         /// <summary>
         /// A stable <c>snake_case</c> name for what went wrong within the kind, for programs to compare, or null:
         /// for certificate errors <c>wrong_password</c>, <c>expired</c>, <c>not_yet_valid</c>, <c>key_mismatch</c>,
-        /// <c>self_signed</c>, <c>unreadable</c>, <c>not_a_certificate</c>, <c>unsupported_key</c>, <c>missing</c>;
+        /// <c>self_signed</c>, <c>unreadable</c>, <c>not_a_certificate</c>, <c>unsupported_key</c>, <c>missing</c>,
+        /// <c>signer</c> (the external signer — <see cref="FiksClientOptions.Signer"/>, or the key of
+        /// <see cref="FiksClientOptions.ClientCertificate"/> — threw, timed out or gave a signature that does not verify);
         /// for transport errors <c>timeout</c>, <c>connect</c>, <c>tls</c>, <c>invalid_response</c>, <c>other</c>;
         /// for token errors <c>maskinporten_refused</c>, <c>maskinporten_unavailable</c>, <c>person_token_provider</c>;
         /// for API errors <c>integrasjon_refused</c>, <c>redirect</c>, <c>not_a_fiks_error</c> (else null).
@@ -194,9 +196,10 @@ namespace Fiks.Integrasjon
         }
     }
 
-    /// <summary>The certificate or key cannot be read, is expired, does not match its key, or the password is wrong.
-    /// Raised before any network call. <see cref="FiksException.Problem"/> says which (<c>wrong_password</c>,
-    /// <c>expired</c>, …) and <see cref="FiksException.ConfigKey"/> which key to check.</summary>
+    /// <summary>The certificate or key cannot be read, is expired, does not match its key, or the password is wrong;
+    /// raised before any network call. Or the key that signs the grants in its store failed (<see cref="FiksException.Problem"/>
+    /// <c>signer</c>, the message carries what it threw; no token request was sent). <see cref="FiksException.Problem"/>
+    /// says which (<c>wrong_password</c>, <c>expired</c>, <c>signer</c>, …) and <see cref="FiksException.ConfigKey"/> which key to check.</summary>
     public class FiksCertificateException : FiksException
     {
         /// <summary>Creates the exception.</summary>

@@ -19,7 +19,7 @@ namespace Fiks.Integrasjon.Tests
     public class AsyncTests
     {
         /// <summary>Long enough that a fetch is surely still pending while a test cancels, disposes or probes.</summary>
-        private const int PendingDelayMs = 30000;
+        internal const int PendingDelayMs = 30000;
 
         private static readonly TimeSpan FailureTimeout = TimeSpan.FromSeconds(20);
 
@@ -79,7 +79,7 @@ namespace Fiks.Integrasjon.Tests
             }
         }
 
-        private static async Task<OperationCanceledException> Cancelled(Task task, CancellationToken token, string what)
+        internal static async Task<OperationCanceledException> Cancelled(Task task, CancellationToken token, string what)
         {
             await Within(task, what);
             Assert.True(task.IsCanceled, what + ": status " + task.Status);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 
 namespace Fiks.Integrasjon.Tests
@@ -69,7 +70,11 @@ namespace Fiks.Integrasjon.Tests
                 Assert.Throws<ArgumentNullException>(() => client.Send((string)null, "/echo"));
                 Assert.Throws<ArgumentNullException>(() => client.Send("GET", null));
                 Assert.Throws<ArgumentException>(() => client.Send("GET", "/echo\0x"));
-                Assert.Throws<ArgumentNullException>(() => client.GetAccessToken(null));
+                Assert.Throws<ArgumentNullException>(() => client.GetAccessToken((IEnumerable<string>)null));
+                Assert.Throws<ArgumentNullException>(() => client.GetAccessToken((TokenOptions)null));
+                Assert.Throws<ArgumentNullException>(() => client.GetAccessTokenAsync((TokenOptions)null));
+                Assert.Throws<ArgumentException>(() => client.GetAccessToken(new TokenOptions { ConsumerOrg = "9\0" }));
+                Assert.Throws<ArgumentException>(() => client.GetAccessToken(new TokenOptions { Scopes = new[] { "ks:fiks", null } }));
                 Assert.Throws<ArgumentException>(() => client.GetAccessToken(new[] { "ks:fiks", null }));
                 FiksException e = Assert.Throws<FiksException>(() => client.Send("GET MED MELLOMROM", "/echo"));
                 Assert.Equal(FiksErrorKind.InvalidArgument, e.Kind, "Kind for an invalid method");

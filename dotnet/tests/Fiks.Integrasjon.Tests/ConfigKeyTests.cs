@@ -15,7 +15,7 @@ namespace Fiks.Integrasjon.Tests
         /// <summary>Properties that are not configuration keys (each says what it is instead).</summary>
         private static readonly HashSet<string> NotKeys = new HashSet<string>
         {
-            "ClientCertificate", "ClientCertificateChain", "CertificatePkcs12", "ConfigFile", "TomlText", "UseEnvironmentVariables",
+            "ClientCertificate", "ClientCertificateChain", "Signer", "CertificatePkcs12", "ConfigFile", "TomlText", "UseEnvironmentVariables",
         };
 
         /// <summary>The key each settable property writes, found by setting it (no list of names kept here).</summary>
@@ -32,6 +32,7 @@ namespace Fiks.Integrasjon.Tests
                 object sample = p.PropertyType == typeof(string) ? "x"
                     : p.PropertyType == typeof(TimeSpan?) ? (object)TimeSpan.FromSeconds(3)
                     : p.PropertyType == typeof(int?) ? (object)3
+                    : p.PropertyType == typeof(bool?) ? (object)true
                     : null;
                 Assert.NotNull(sample, "property " + p.Name + " has a type the key mapping does not know: " + p.PropertyType);
                 p.SetValue(o, sample, null);
@@ -54,7 +55,8 @@ namespace Fiks.Integrasjon.Tests
             {
                 PropertyInfo p;
                 Assert.True(properties.TryGetValue(key.Name, out p), "the native key `" + key.Name + "` has no FiksClientOptions property");
-                Type expected = key.Kind == "seconds" ? typeof(TimeSpan?) : key.Kind == "count" ? typeof(int?) : typeof(string);
+                Type expected = key.Kind == "seconds" ? typeof(TimeSpan?) : key.Kind == "count" ? typeof(int?)
+                    : key.Kind == "flag" ? typeof(bool?) : typeof(string);
                 Assert.Equal(expected, p.PropertyType, "type of " + p.Name + " for kind " + key.Kind);
             }
             foreach (string name in properties.Keys)

@@ -93,6 +93,25 @@ namespace Fiks.Integrasjon.Tests
             return PostAsync("/_mock/token-lifetime", "{\"secs\":" + seconds.ToString(CultureInfo.InvariantCulture) + "}");
         }
 
+        /// <summary>Moves the mock's clock (its grant checks and its <c>Date</c> headers) by <paramref name="offsetSeconds"/>; a reset puts it back.</summary>
+        internal Task ClockAsync(int offsetSeconds)
+        {
+            return PostAsync("/_mock/clock", "{\"offset_seconds\":" + offsetSeconds.ToString(CultureInfo.InvariantCulture) + "}");
+        }
+
+        /// <summary>The JOSE header (<c>last_grant_header</c>) or the claims (<c>last_grant_claims</c>) of the last grant the mock decoded.</summary>
+        internal async Task<Dictionary<string, object>> LastGrantAsync(string part)
+        {
+            Dictionary<string, object> counters = await CountersAsync().ConfigureAwait(false);
+            object v;
+            var found = counters.TryGetValue(part, out v) ? v as Dictionary<string, object> : null;
+            if (found == null)
+            {
+                throw new KeyNotFoundException("the mock's counters have no '" + part + "' object (no grant decoded yet?)");
+            }
+            return found;
+        }
+
         internal async Task<Dictionary<string, object>> CountersAsync()
         {
             using (HttpResponseMessage r = await Control.GetAsync(BaseUrl + "/_mock/counters").ConfigureAwait(false))

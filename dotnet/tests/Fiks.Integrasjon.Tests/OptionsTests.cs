@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Fiks.Integrasjon.Tests
 {
@@ -124,6 +126,44 @@ namespace Fiks.Integrasjon.Tests
             Assert.Equal("a", o.Issuer);
             Assert.Equal("b", c.Issuer);
             Assert.True(c.UseEnvironmentVariables, "UseEnvironmentVariables copied");
+        }
+
+        [Test(Offline = true)]
+        public void SignerSettersAndTheirToString()
+        {
+            using (RSA key = RSA.Create())
+            {
+                var o = new FiksClientOptions { KeyId = "gammel-kid" };
+                Assert.Throws<ArgumentNullException>(() => o.SetSigner(null, "kid"), "a null key");
+                Assert.Throws<ArgumentNullException>(() => o.SetSigner(key, (string)null), "a null key id");
+                Assert.Throws<ArgumentNullException>(() => o.SetSigner(key, (X509Certificate2)null), "a null certificate");
+                o.SetSigner(key, "min-kid");
+                Assert.True(object.ReferenceEquals(key, o.Signer), "Signer");
+                Assert.Equal("min-kid", o.KeyId, "KeyId");
+                Assert.Null(o.ClientCertificate, "ClientCertificate");
+                string shown = o.ToString();
+                Assert.Contains("Signer = <signer>", shown, "ToString");
+                Assert.DoesNotContain("RSA", shown, "ToString shows nothing of the key");
+                Assert.True(object.ReferenceEquals(key, o.Clone().Signer), "Clone shares the key");
+                o.Signer = null;
+                Assert.DoesNotContain("Signer", o.ToString(), "ToString without a signer");
+            }
+        }
+
+        [Test(Offline = true)]
+        public void DiscoveryIsAFlagAndCloneKeepsIntegrasjonerAndServices()
+        {
+            var o = new FiksClientOptions { Discovery = true };
+            Assert.Equal("true", o.Get("discovery"), "discovery");
+            Assert.Equal(true, o.Discovery, "Discovery");
+            o.Discovery = false;
+            Assert.Equal("false", o.Get("discovery"), "discovery = false");
+            o.Discovery = null;
+            Assert.Null(o.Get("discovery"), "discovery after null");
+            o.SetIntegrasjon("kommune-1", "00000000-0000-4000-8000-000000000001", "p").SetService("svarut", "https://svarut.test.ks.no");
+            FiksClientOptions c = o.Clone();
+            Assert.Equal("00000000-0000-4000-8000-000000000001", c.Integrasjoner["kommune-1"], "Clone: integrasjoner");
+            Assert.Equal("https://svarut.test.ks.no", c.Services["svarut"], "Clone: services");
         }
 
         [Test(Offline = true)]

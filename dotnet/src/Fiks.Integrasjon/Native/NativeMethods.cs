@@ -14,7 +14,8 @@
 //   finalizable object per call (~0.5 µs under Mono) on the cached-read path: `error_out`, taken
 //   over by ErrorMapper.Check (a handle only when a call failed), the `fiks_headers*` that
 //   FiksClient.GetHeaders reads and frees in one try/finally on one thread, and the
-//   `fiks_request*` that FiksClient.Send builds, sends and frees the same way.
+//   `fiks_request*` that FiksClient.Send builds, sends and frees the same way (and the
+//   `fiks_token_request*` of FiksClient.GetAccessToken(TokenOptions)).
 // - `size_t` is UIntPtr, `uint16_t` is ushort, `uint64_t` is ulong, C `bool` is one byte
 //   (UnmanagedType.I1), C enums (`fiks_status`, `fiks_log_level`) are int-sized C# enums.
 // - the callbacks are delegates: `fiks_log_callback` is LogCallback (FiksLog keeps the one
@@ -22,6 +23,9 @@
 //   are TokenCallback, HeadersCallback and ResponseCallback, one instance each, held for the
 //   life of the process in static fields of AsyncCall (AsyncCall.cs), so the native side never
 //   calls a collected delegate. Their `user_data` is a GCHandle of the call's managed state.
+//   The signer's `fiks_sign_callback` and its `free_user_data` are SignCallback and
+//   FreeUserDataCallback, one instance each in static fields of SignerBridge (SignerBridge.cs);
+//   their `user_data` is a GCHandle of the key's holder, freed by free_user_data.
 // - a `fiks_call*` is an IntPtr owned by AsyncCall, freed once by it (fiks_call_free).
 using System;
 using System.Runtime.InteropServices;
@@ -102,6 +106,26 @@ namespace Fiks.Integrasjon.Native
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern void fiks_config_free(IntPtr config);
 
+        /// <summary>
+        /// The C <c>fiks_sign_callback</c>: signs <c>input_len</c> bytes at <c>input</c> (RS256), writes the signature
+        /// into <c>signature_out</c> (<c>signature_capacity</c> bytes) and its length to <c>*signature_len_out</c>, and
+        /// returns 0; or returns non-zero with an optional NUL-terminated UTF-8 message in <c>message_out</c>
+        /// (<c>message_capacity</c> bytes). Called on a library thread, possibly on several at once. SignerBridge
+        /// keeps the one instance it passes in a static field.
+        /// </summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate int SignCallback(IntPtr user_data, IntPtr input, UIntPtr input_len, IntPtr signature_out,
+            UIntPtr signature_capacity, IntPtr signature_len_out, IntPtr message_out, UIntPtr message_capacity);
+
+        /// <summary>Frees a signer's <c>user_data</c>: called once, when the last native config or client holding it is
+        /// freed, possibly on another thread.</summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate void FreeUserDataCallback(IntPtr user_data);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_config_set_signer(ConfigHandle config, SignCallback sign, IntPtr user_data,
+            FreeUserDataCallback free_user_data, out IntPtr error_out);
+
         // ---- client --------------------------------------------------------------------------
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
@@ -133,6 +157,34 @@ namespace Fiks.Integrasjon.Native
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern FiksStatus fiks_client_send(ClientHandle client, IntPtr request, out ResponseHandle response_out, out IntPtr error_out);
 
+        // ---- per-request token options (a fiks_token_request* is an IntPtr built, used and freed by FiksClient) --
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_token_request_new(ClientHandle client, out IntPtr request_out, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_token_request_set(IntPtr request, byte[] option, byte[] value, out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void fiks_token_request_free(IntPtr request);
+
+        /// <summary>A static string, or NULL past the last option: never freed.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr fiks_token_option_name(UIntPtr index);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_client_access_token_for(ClientHandle client, IntPtr request, out IntPtr token_out, out IntPtr error_out);
+
+        // ---- authorization_details (the JSON is core's) ------------------------------------------
+
+        /// <summary><paramref name="external_ref"/> may be null; <c>*json_out</c> is an owned string.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_authorization_details_systembruker(byte[] orgnr, byte[] external_ref, out IntPtr json_out,
+            out IntPtr error_out);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_authorization_details_samtykke(byte[] id, byte[] from, out IntPtr json_out, out IntPtr error_out);
+
         // ---- completion-based calls ------------------------------------------------------------
 
         /// <summary>Receives the result of <c>fiks_client_access_token_async</c>: an owned <c>char*</c> or an owned error.</summary>
@@ -155,6 +207,11 @@ namespace Fiks.Integrasjon.Native
         /// <summary><paramref name="url"/> null = <c>fiks_base_url</c>; checked before the call starts.</summary>
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern FiksStatus fiks_client_headers_async(ClientHandle client, byte[] url, HeadersCallback callback,
+            IntPtr user_data, out IntPtr call_out, out IntPtr error_out);
+
+        /// <summary>Like <c>fiks_client_access_token_async</c> for the token request <paramref name="request"/>.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern FiksStatus fiks_client_access_token_for_async(ClientHandle client, IntPtr request, TokenCallback callback,
             IntPtr user_data, out IntPtr call_out, out IntPtr error_out);
 
         /// <summary>The request is copied at once: free it when this returns.</summary>

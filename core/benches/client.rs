@@ -40,6 +40,47 @@ fn external_signer_config(s: &Setup) -> Config {
     b.build().expect("valid")
 }
 
+/// Cold tokens of the built-in and the external signer, interleaved call by call (their order
+/// alternating), so that the machine's drift — this one's neighbours come and go — falls on
+/// both alike: medians of each and the median of the per-pair ratios, written to
+/// `$CRITERION_HOME/signer_pair.json` for the report.
+fn paired_cold_tokens(builtin: &blocking::Client, external: &blocking::Client) {
+    let pairs = if quick() { 20 } else { 400 };
+    let cold = |c: &blocking::Client| {
+        c.clear_cache();
+        let started = std::time::Instant::now();
+        black_box(c.token().expect("token"));
+        started.elapsed().as_nanos() as f64
+    };
+    let (mut a, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..pairs {
+        let (x, y) = if i % 2 == 0 {
+            let x = cold(builtin);
+            (x, cold(external))
+        } else {
+            let y = cold(external);
+            (cold(builtin), y)
+        };
+        a.push(x);
+        b.push(y);
+        ratios.push(y / x);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let json = serde_json::json!({
+        "pairs": pairs,
+        "builtin_median_ns": median(&mut a),
+        "external_median_ns": median(&mut b),
+        "ratio_median": median(&mut ratios),
+    });
+    let dir =
+        std::env::var_os("CRITERION_HOME").map(std::path::PathBuf::from).unwrap_or_else(|| "target/criterion".into());
+    let _ = std::fs::create_dir_all(&dir);
+    std::fs::write(dir.join("signer_pair.json"), json.to_string()).expect("write signer_pair.json");
+}
+
 fn quick() -> bool {
     std::env::var_os("FIKS_BENCH_QUICK").is_some()
 }
@@ -92,6 +133,7 @@ fn cold(c: &mut Criterion) {
             black_box(external.token().expect("token"))
         })
     });
+    paired_cold_tokens(&client, &external);
     // The server's share of a cold token: a grant signed beforehand (outside the timing) POSTed
     // to the mock's token endpoint by a minimal HTTP/1.1 client over a kept-alive socket. The
     // mock verifies the grant like Maskinporten (signature, x5c chain to its CA, claims, jti)

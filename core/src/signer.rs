@@ -8,9 +8,10 @@
 //!
 //! The signer is called on a blocking-capable thread of the library's runtime, never on an
 //! async worker, and each call is bounded by `timeout_seconds`: a signer that hangs fails the
-//! token request with [`crate::CertificateProblem::Signer`] instead of hanging it. A signature
-//! that does not verify with the certificate's public key is refused with the same problem
-//! (the signer holds another key).
+//! token request with [`crate::CertificateProblem::Signer`] instead of hanging it. Until one of
+//! its signatures has verified with the certificate's public key, each is checked: one that does
+//! not is refused with the same problem (the signer holds another key). After that Maskinporten
+//! checks them (`MP-124`).
 //!
 //! ```
 //! use std::sync::Arc;

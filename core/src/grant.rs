@@ -309,7 +309,9 @@ impl GrantSigner {
                 }
                 KeyHolder::External {
                     signer: signer.clone(),
-                    verify_with: creds.leaf_public_key().map(|public| Arc::new(Check { public, passed: AtomicBool::new(false) })),
+                    verify_with: creds
+                        .leaf_public_key()
+                        .map(|public| Arc::new(Check { public, passed: AtomicBool::new(false) })),
                 }
             }
             None => {

@@ -140,15 +140,15 @@ impl Client {
         let (signer, cert_info, key_identity) = match config.auth_mode() {
             AuthMode::Maskinporten => {
                 let creds = Credentials::from_config(&config)?;
-                let identity = match (
-                    config.key_id().or(creds.key_info().and_then(|k| k.kid.as_deref())),
-                    creds.chain_der().first(),
-                ) {
-                    (Some(kid), _) => format!("kid:{kid}"),
-                    (None, Some(leaf)) => format!("x5c:{}", crate::disk_cache::hex_sha256(leaf)),
-                    (None, None) => String::new(),
+                let signer = GrantSigner::new(&config, &creds)?;
+                // Only the disk cache's keys need it: the kid the grants carry, or the leaf's hash.
+                let identity = match (config.token_cache_disk(), signer.kid(), creds.chain_der().first()) {
+                    (false, _, _) => String::new(),
+                    (true, Some(kid), _) => format!("kid:{kid}"),
+                    (true, None, Some(leaf)) => format!("x5c:{}", crate::disk_cache::hex_sha256(leaf)),
+                    (true, None, None) => String::new(),
                 };
-                (Some(GrantSigner::new(&config, &creds)?), creds.info().cloned(), identity)
+                (Some(signer), creds.info().cloned(), identity)
             }
             _ => (None, None, String::new()),
         };

@@ -324,6 +324,11 @@ impl GrantSigner {
         Ok(GrantSigner { holder, x5c, kid, issuer: config.issuer().unwrap_or_default().to_string() })
     }
 
+    /// The `kid` the grants carry (`key_id`, else a JWK's), when they carry one instead of `x5c`.
+    pub(crate) fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
     /// Builds the header and claims of a grant for `request` with `aud` = `audience`, issued
     /// at `now`, with a fresh `jti`.
     fn prepare(&self, request: &TokenRequest, now: SystemTime, audience: &str) -> Result<Unsigned> {

@@ -16,7 +16,7 @@ use fiks::{FiksHeaders, TokenRequest};
 use crate::args;
 use crate::boundary::{status_boundary, value_boundary};
 use crate::castable::{Castable, free_box, into_ptr, ref_from_ptr, try_ref};
-use crate::client::{fiks_client, owned_token};
+use crate::client::{ClientData, fiks_client, owned_token};
 use crate::error::{ErrorData, fiks_error};
 use crate::headers::{HeadersData, fiks_headers};
 use crate::request::fiks_request;
@@ -127,6 +127,37 @@ fn hand_out(call: Call, call_out: *mut *mut fiks_call) {
     }
 }
 
+/// Starts fetching a token — `request`, or the configured one when `None` — and hands its
+/// result to `callback` on the library thread: what both async token calls do once their
+/// arguments are checked.
+fn start_token(
+    data: &ClientData,
+    request: Option<TokenRequest>,
+    callback: fiks_token_callback,
+    user_data: *mut c_void,
+    call_out: *mut *mut fiks_call,
+    name: &'static str,
+) -> Result<(), ErrorData> {
+    let callback = callback_arg(callback)?;
+    let user_data = UserData(user_data);
+    let call = data.client.start(
+        move |c| async move {
+            match request {
+                Some(r) => c.token_for(&r).await,
+                None => c.token().await,
+            }
+        },
+        move |result| {
+            let user_data = user_data;
+            let (status, token, error) = outcome(result, |t| owned_token(t.access_token()), name);
+            // SAFETY: the caller's callback, with the arguments its contract describes.
+            unsafe { callback(user_data.0, status, token, error) }
+        },
+    )?;
+    hand_out(call, call_out);
+    Ok(())
+}
+
 /// Checks the callback argument.
 fn callback_arg<F>(callback: Option<F>) -> Result<F, ErrorData> {
     callback.ok_or_else(|| ErrorData::null_argument("callback"))
@@ -163,24 +194,7 @@ pub unsafe extern "C" fn fiks_client_access_token_async(
             Some(s) => Some(TokenRequest::scopes(s.split_whitespace())),
             None => None,
         };
-        let callback = callback_arg(callback)?;
-        let user_data = UserData(user_data);
-        let call = data.client.start(
-            move |c| async move {
-                match request {
-                    Some(r) => c.token_for(&r).await,
-                    None => c.token().await,
-                }
-            },
-            move |result| {
-                let user_data = user_data;
-                let (status, token, error) = outcome(result, |t| owned_token(t.access_token()), NAME);
-                // SAFETY: the caller's callback, with the arguments its contract describes.
-                unsafe { callback(user_data.0, status, token, error) }
-            },
-        )?;
-        hand_out(call, call_out);
-        Ok(())
+        start_token(data, request, callback, user_data, call_out, NAME)
     })
 }
 
@@ -209,19 +223,7 @@ pub unsafe extern "C" fn fiks_client_access_token_for_async(
     status_boundary(NAME, error_out, || {
         let data = try_ref!(client);
         let request = try_ref!(request).clone();
-        let callback = callback_arg(callback)?;
-        let user_data = UserData(user_data);
-        let call = data.client.start(
-            move |c| async move { c.token_for(&request).await },
-            move |result| {
-                let user_data = user_data;
-                let (status, token, error) = outcome(result, |t| owned_token(t.access_token()), NAME);
-                // SAFETY: the caller's callback, with the arguments its contract describes.
-                unsafe { callback(user_data.0, status, token, error) }
-            },
-        )?;
-        hand_out(call, call_out);
-        Ok(())
+        start_token(data, Some(request), callback, user_data, call_out, NAME)
     })
 }
 
